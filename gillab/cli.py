@@ -1,0 +1,70 @@
+"""The ``gillab`` command: ``gillab doctor``, ``gillab lab``, and the commands other parts add.
+
+Each subcommand lives in its own module; this file only parses arguments and dispatches, so
+adding a command means adding one ``_add_<name>`` function and one line in ``_build_parser``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+__all__ = ["main"]
+
+
+def _add_doctor(subparsers) -> None:
+    parser = subparsers.add_parser("doctor", help="what this machine and Python can show about the GIL")
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
+
+    def run(args) -> int:
+        from . import doctor
+
+        return doctor.main(as_json=args.json)
+
+    parser.set_defaults(run=run)
+
+
+def _add_lab(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "lab",
+        help="start JupyterLab on the course (extra arguments go to jupyter lab)",
+        description="Start JupyterLab on the course. Unknown arguments, e.g. --no-browser --port 8899, "
+        "are passed to jupyter lab.",
+    )
+
+    def run(args) -> int:
+        from . import launch
+
+        return launch.main(args.extra)
+
+    parser.set_defaults(run=run, takes_extra=True)
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gillab", description="GIL Lab: measure Python's GIL on your machine.")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_doctor(subparsers)
+    _add_lab(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``gillab`` command with ``argv`` (default: the process's own arguments); returns
+    the exit status."""
+    parser = _build_parser()
+    args, extra = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    if extra and not getattr(args, "takes_extra", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra = extra
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        print("gillab: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+"""The examples in the package's docstrings run and give what they show."""
+
+import doctest
+import importlib
+import pkgutil
+
+import pytest
+
+import gillab
+
+MODULES = sorted(
+    info.name for info in pkgutil.walk_packages(gillab.__path__, "gillab.") if info.name not in {"gillab.__main__"}
+)
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_every_public_function_is_documented(name):
+    module = importlib.import_module(name)
+    for public in getattr(module, "__all__", []):
+        item = getattr(module, public)
+        if callable(item) and getattr(item, "__module__", name) == name:
+            assert (item.__doc__ or "").strip(), f"{name}.{public} has no docstring"

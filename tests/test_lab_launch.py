@@ -1,0 +1,96 @@
+"""`gillab lab` (what `make lab` runs) serves the course in JupyterLab, on 127.0.0.1, and stops."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, free_port
+from gillab.launch import find_course_root, lab_command, lab_environment
+
+TOKEN = "gillab-test-token"
+
+
+def isolated_environment(tmp_path: Path) -> dict:
+    env = dict(os.environ)
+    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTERLAB_SETTINGS_DIR", "JUPYTERLAB_WORKSPACES_DIR", "IPYTHONDIR", "MPLCONFIGDIR"):
+        env[name] = str(tmp_path / name.lower())
+    return env
+
+
+def get(url: str):
+    request = urllib.request.Request(url, headers={"Authorization": f"token {TOKEN}"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.loads(response.read())
+
+
+@pytest.fixture
+def lab(tmp_path):
+    port = free_port()
+    command = [
+        sys.executable, "-m", "gillab", "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+        f"--IdentityProvider.token={TOKEN}", "--allow-root",
+    ]
+    log = open(tmp_path / "lab.log", "w")
+    process = subprocess.Popen(command, cwd=REPO, env=isolated_environment(tmp_path), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, (tmp_path / "lab.log").read_text()
+            try:
+                get(base + "/api/status")
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "JupyterLab did not answer /api/status within 60 s"
+                time.sleep(0.25)
+        yield base
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+        log.close()
+
+
+def test_lab_serves_the_course_folder_and_the_first_chapter_setting(lab, tmp_path):
+    course = get(lab + "/api/contents/course")
+    assert course["type"] == "directory"
+    served = sorted(item["name"] for item in course["content"])
+    assert served == sorted(path.name for path in (REPO / "course").iterdir() if not path.name.startswith("."))
+    notification = get(lab + "/lab/api/settings/@jupyterlab/apputils-extension:notification")
+    # overrides.json becomes the schema's defaults, which the user's own settings may still change
+    defaults = {key: value.get("default") for key, value in notification["schema"]["properties"].items()}
+    assert defaults["fetchNews"] == "false" and defaults["checkForUpdates"] is False
+
+
+def test_lab_outside_the_course_says_where_to_run_it(tmp_path):
+    with pytest.raises(FileNotFoundError, match="run this from inside the course repository"):
+        find_course_root(tmp_path, package_parent=tmp_path)
+
+
+def test_course_root_is_found_from_a_subfolder():
+    assert find_course_root(REPO / "gillab", package_parent=REPO / "course") == REPO
+
+
+def test_lab_command_opens_the_first_chapter_and_passes_arguments_through(tmp_path):
+    (tmp_path / "course").mkdir()
+    (tmp_path / "gillab").mkdir()
+    for name in ("02-b.ipynb", "01-a.ipynb", "notes.ipynb"):
+        (tmp_path / "course" / name).write_text("{}")
+    command = lab_command(tmp_path, ["--no-browser", "--port", "8899"])
+    assert command[-4:] == [str(Path("course/01-a.ipynb")), "--no-browser", "--port", "8899"]
+    assert f"--ServerApp.root_dir={tmp_path}" in command
+
+
+def test_lab_environment_puts_the_grader_config_first():
+    env = lab_environment(REPO, {"JUPYTER_CONFIG_PATH": "/elsewhere"})
+    assert env["JUPYTER_CONFIG_PATH"].split(os.pathsep) == [str(REPO / "grader"), "/elsewhere"]
