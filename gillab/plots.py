@@ -12,6 +12,7 @@ from .measure import amdahl_speedup
 __all__ = ["timeline", "speedup_chart"]
 
 _COLOURS = {"serial": "tab:gray", "threads": "tab:red", "processes": "tab:blue"}
+_ROW_NAMES = {"serial": "main", "threads": "thread", "processes": "process"}
 
 
 def _axes(ax, size=(8, 3)):
@@ -43,7 +44,7 @@ def timeline(record, ax=None, title: str | None = None):
         if span.ticks:
             ax.plot([tick - origin for tick in span.ticks], [row] * len(span.ticks), "|", color=colour, markersize=12)
     ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels([f"{record.mode[:-1] if record.mode != 'serial' else 'main'} {i}" for i in range(len(rows))])
+    ax.set_yticklabels([f"{_ROW_NAMES.get(record.mode, record.mode)} {i}" for i in range(len(rows))])
     ax.set_ylim(-0.6, len(rows) - 0.4)
     ax.invert_yaxis()
     ax.set_xlabel("seconds since start")

@@ -24,7 +24,10 @@ from dataclasses import dataclass, field
 from .checks import require_int
 from .chunks import split_range
 
-__all__ = ["Span", "RunRecord", "run_serial", "run_threads", "run_processes", "run_chunks", "MODES", "MAX_WORKERS"]
+__all__ = [
+    "Span", "RunRecord", "run_serial", "run_threads", "run_processes", "run_chunks", "stop_worker_processes",
+    "MODES", "MAX_WORKERS",
+]
 
 #: The ways a list of chunks can be run.
 MODES = ("serial", "threads", "processes")
@@ -222,22 +225,42 @@ def run_processes(function, chunks, n_workers: int, n_ticks: int = 1) -> RunReco
 
     joblib keeps its workers alive between calls, so the first call pays their start-up and later
     calls with the same or fewer workers do not. ``function`` must be picklable: a module-level
-    function is; loky also pickles functions defined in a notebook.
+    function is; loky also pickles functions defined in a notebook. Interrupting (Ctrl-C, or the
+    kernel's interrupt button) stops every worker process before re-raising.
     """
     from joblib import Parallel, delayed  # imported here: joblib is only needed for this runner
 
     chunks, n_workers, n_ticks = _check(function, chunks, n_workers, n_ticks)
     caller = (os.getpid(), threading.get_native_id())
     start = time.perf_counter()
-    results = Parallel(n_jobs=n_workers, backend="loky", batch_size=1)(
-        delayed(traced_chunk)(function, lo, hi, n_ticks, "process", index % n_workers)
-        for index, (lo, hi) in enumerate(chunks)
-    )
+    try:
+        results = Parallel(n_jobs=n_workers, backend="loky", batch_size=1)(
+            delayed(traced_chunk)(function, lo, hi, n_ticks, "process", index % n_workers)
+            for index, (lo, hi) in enumerate(chunks)
+        )
+    except KeyboardInterrupt:
+        # joblib kills the workers of a call it was waiting on, but not ones still starting up
+        stop_worker_processes()
+        raise
     wall_s = time.perf_counter() - start
     # a chunk's worker index is only its slot in the dispatch order; number the processes instead
     order = {pid: number for number, pid in enumerate(dict.fromkeys(span.pid for _, span in results))}
     results = [(value, _renumbered(span, order[span.pid])) for value, span in results]
     return _record("processes", n_workers, function, chunks, results, wall_s, caller)
+
+
+def stop_worker_processes() -> None:
+    """Stop joblib's worker processes now, killing any chunk they are still running.
+
+    joblib keeps idle workers for reuse (for minutes); after an interrupted experiment nothing
+    should keep running or waiting, so the labs call this. The next :func:`run_processes` starts
+    fresh workers.
+    """
+    from joblib.externals.loky import get_reusable_executor
+
+    # asking for the executor with kill_workers=True replaces joblib's own one (whose settings
+    # differ) by killing its workers; the replacement has started none yet and is shut at once
+    get_reusable_executor(kill_workers=True).shutdown(wait=True, kill_workers=True)
 
 
 def _renumbered(span: Span, worker: int) -> Span:

@@ -1,0 +1,22 @@
+"""The course's interactive labs: sliders and a Run button that start real threads and processes.
+
+Each lab is one call, the last line of a notebook cell, which shows it::
+
+    from gillab.labs import speedup_lab
+    speedup_lab()
+
+Keep a handle to read its results afterwards (``lab = speedup_lab()``, then ``lab`` on the next
+line to show it; ``lab.results`` holds every run). The labs:
+
+- :func:`speedup_lab`: workers, problem size and modes; time, speedup, Amdahl fit and a timeline.
+- :func:`switch_interval_lab`: how late a waiting thread wakes while a busy thread holds the GIL,
+  at the switch interval you choose (``sys.setswitchinterval``; yours is restored afterwards).
+- :func:`io_lab`: many requests to the course's local HTTP API, one after another or on threads,
+  and how long a UI loop froze.
+"""
+
+from .input_output import IoLab, io_lab
+from .speedup import SpeedupLab, speedup_lab
+from .switch_interval import SwitchIntervalLab, switch_interval_lab
+
+__all__ = ["speedup_lab", "switch_interval_lab", "io_lab", "SpeedupLab", "SwitchIntervalLab", "IoLab"]

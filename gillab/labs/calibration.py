@@ -1,0 +1,55 @@
+"""How fast this machine does a workload, so a lab's size slider stops where one run would take too long.
+
+A quick calibration (a few tens of milliseconds) times the work function on growing sizes until one
+call takes long enough to time well, then takes the median of three calls with
+:func:`gillab.measure.time_call`. Measured while the machine is busy, the rate comes out low and
+the lab's sizes smaller: the safe direction.
+
+>>> from gillab.workloads import count_sum
+>>> rate = units_per_second(count_sum)
+>>> rate > 1000
+True
+>>> largest_size(rate=1_000_000, runs=10, budget_s=10.0) < 1_000_000
+True
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..checks import require_int, require_positive_number
+from ..measure import time_call
+
+__all__ = ["units_per_second", "largest_size", "CALIBRATION_S", "SAFETY"]
+
+#: A probe call should take at least this long to be timed well.
+CALIBRATION_S = 0.02
+#: Runs can be slower than calibrated: threads fight for the GIL, the machine gets busier.
+SAFETY = 1.5
+#: Seconds of a run's budget kept for fixed costs (starting worker processes).
+FIXED_COSTS_S = 1.5
+_MAX_PROBE = 10**9
+
+
+def units_per_second(function, start: int = 1, target_s: float = CALIBRATION_S) -> float:
+    """Units of work (``function(0, size)`` does ``size`` units) this machine does per second."""
+    size = require_int("start", start, minimum=1)
+    target_s = require_positive_number("target_s", target_s, maximum=1.0)
+    while True:
+        seconds = time_call(function, 0, size, repeats=1, warmup=0).median
+        if seconds >= target_s or size >= _MAX_PROBE:
+            break
+        # jump close to the target when the probe is far too small, else double
+        size = min(_MAX_PROBE, size * max(2, min(64, int(target_s / max(seconds, 1e-6)))))
+    median = time_call(function, 0, size, repeats=3, warmup=0).median
+    return size / max(median, 1e-9)
+
+
+def largest_size(rate: float, runs: int, budget_s: float = 10.0) -> int:
+    """The largest size at which ``runs`` runs of the work (at ``rate`` units per second) fit in
+    ``budget_s`` seconds, after fixed costs and with a safety margin. At least 1."""
+    rate = require_positive_number("rate", rate)
+    runs = require_int("runs", runs, minimum=1)
+    budget_s = require_positive_number("budget_s", budget_s, maximum=3600)
+    usable = max(budget_s - FIXED_COSTS_S, budget_s / 4)
+    return max(1, math.floor(usable * rate / (runs * SAFETY)))

@@ -1,0 +1,110 @@
+"""The speedup lab's charts: time and speedup against workers, reference results, and timelines.
+
+They read the lab's result rows (dicts with ``mode``, ``workers``, ``seconds`` and ``speedup``
+summaries) and :class:`~gillab.runners.RunRecord` objects; nothing is measured here.
+"""
+
+from __future__ import annotations
+
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from ..measure import fit_amdahl
+from ..plots import speedup_chart, timeline
+from ..reference import describe, speedup_points
+from .figures import DPI, new_figure
+
+__all__ = ["latest_per_config", "amdahl_fit", "speedup_figure", "timelines_figure", "MAX_REFERENCES_DRAWN"]
+
+_COLOURS = {"serial": "tab:gray", "threads": "tab:red", "processes": "tab:blue"}
+#: The newest reference files drawn; more would make the panel unreadable.
+MAX_REFERENCES_DRAWN = 3
+
+
+def latest_per_config(rows) -> list[dict]:
+    """The newest row for each (mode, workers), in the order first seen: what a chart draws."""
+    latest: dict = {}
+    for row in rows:
+        latest[(row["mode"], row["workers"])] = row
+    return list(latest.values())
+
+
+def amdahl_fit(rows) -> tuple[str | None, float | None]:
+    """``(mode, serial fraction)`` fitted to processes (or else threads) rows with more than one
+    worker; ``(None, None)`` when there is nothing to fit yet."""
+    for mode in ("processes", "threads"):
+        points = [(row["workers"], row["speedup"]["median"]) for row in rows if row["mode"] == mode]
+        if any(workers > 1 for workers, _ in points) and all(speed > 0 for _, speed in points):
+            return mode, fit_amdahl(*zip(*points))
+    return None, None
+
+
+def _time_panel(ax, rows) -> None:
+    for mode in ("serial", "threads", "processes"):
+        points = sorted((row["workers"], row["seconds"]) for row in rows if row["mode"] == mode)
+        if not points:
+            continue
+        workers = [k for k, _ in points]
+        medians = [s["median"] for _, s in points]
+        spread = [[m - s["min"] for m, (_, s) in zip(medians, points)], [s["max"] - m for m, (_, s) in zip(medians, points)]]
+        ax.errorbar(workers, medians, yerr=spread, fmt="o-", color=_COLOURS[mode], capsize=3, label=mode)
+    serial = [row["serial_seconds"] for row in rows if row.get("serial_seconds")]
+    if serial:
+        ax.axhline(serial[-1], color="tab:gray", linestyle=":", linewidth=1, label="serial (latest run)")
+    ax.set_xlabel("workers")
+    ax.set_ylabel("seconds (median, min-max)")
+    ax.set_ylim(bottom=0)
+    ax.set_title("Time against workers")
+    ax.legend(fontsize="small")
+
+
+def _reference_panel(ax, references) -> list[tuple[str, list]]:
+    drawn = []
+    top = 1
+    for reference in list(references)[-MAX_REFERENCES_DRAWN:]:
+        for mode, style in (("threads", "s--"), ("processes", "o-")):
+            points = speedup_points(reference, mode)
+            if not points:
+                continue
+            label = f"{mode}, {describe(reference)}"
+            ax.plot(*zip(*points), style, color=_COLOURS[mode], alpha=0.8, label=label)
+            drawn.append((label, points))
+            top = max(top, max(k for k, _ in points))
+    ax.plot([1, top], [1, top], "k--", linewidth=1, label="ideal")
+    ax.set_xlabel("workers")
+    ax.set_ylabel("speedup over serial")
+    ax.set_title("Recorded on multi-core machines")
+    ax.legend(fontsize="x-small", loc="upper left")
+    return drawn
+
+
+def speedup_figure(rows, references=()):
+    """Time and speedup panels for ``rows`` (already one per configuration), and a third panel
+    with ``references`` when given. Returns ``(figure, drawn)`` where ``drawn`` says what is on
+    it: ``rows``, ``fit_mode``, ``serial_fraction`` and ``references`` (label and points each)."""
+    rows = list(rows)
+    references = list(references)
+    figure, axes = new_figure(3 if references else 2, width=14 if references else 11)
+    _time_panel(axes[0], rows)
+    fit_mode, fraction = amdahl_fit(rows)
+    chart_rows = [{"mode": r["mode"], "workers": r["workers"], "speedup": r["speedup"]["median"]} for r in rows]
+    title = f"Speedup (Amdahl fit to {fit_mode})" if fit_mode else "Speedup against workers"
+    speedup_chart(chart_rows, ax=axes[1], serial_fraction=fraction, title=title)
+    drawn_references = _reference_panel(axes[2], references) if references else []
+    top = max([row["workers"] for row in rows] + [k for _, points in drawn_references for k, _ in points] + [2])
+    for ax in axes:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlim(0.5, top + 0.5)
+    drawn = {"rows": rows, "fit_mode": fit_mode, "serial_fraction": fraction, "references": drawn_references}
+    return figure, drawn
+
+
+def timelines_figure(records):
+    """One timeline per record (the last run's parallel configurations), stacked."""
+    records = list(records)
+    heights = [0.9 + 0.32 * min(record.distinct_threads, 32) for record in records]
+    figure = Figure(figsize=(11, min(14, sum(heights) + 0.3)), dpi=DPI, layout="constrained")
+    axes = figure.subplots(len(records), 1, squeeze=False, height_ratios=heights)[:, 0]
+    for ax, record in zip(axes, records):
+        timeline(record, ax=ax)
+    return figure

@@ -1,0 +1,199 @@
+"""The speedup lab driven as a learner would: set the sliders, press Run, read what it recorded.
+
+Parallelism is proved by what ran where (thread and process ids in the spans), never by speed.
+"""
+
+import datetime
+import html
+import os
+import threading
+
+import pytest
+
+from gillab.doctor import collect_facts, one_cpu_note
+from gillab.labs import speedup_lab
+from gillab.labs import speedup as speedup_module
+from gillab.labs.calibration import largest_size
+from gillab.reference import SCHEMA, load_references, save_reference, speedup_points
+from gillab.speedup import measure_speedups
+
+
+def lines_by_label(ax):
+    return {line.get_label(): list(line.get_xdata()) for line in ax.lines}
+
+
+def table_column(lab, key):
+    """The texts of one column of the lab's results table, newest first."""
+    import re
+
+    return re.findall(rf'<td class="gillab-col-{key}">([^<]*)</td>', lab.table.value)
+
+
+def test_threads_run_on_the_requested_number_of_threads_and_show_in_table_and_chart():
+    lab = speedup_lab(n=30_000, repeats=1, modes=("threads",), effective_cpus=2)
+    lab.workers.value = 3
+    lab.run.click()
+    assert lab.message.value == "" and lab.errors == []
+    row = lab.results[-1]
+    assert (row["mode"], row["workers"]) == ("threads", 3)
+    assert row["record"].distinct_threads == 3 and not row["record"].ran_in_caller_thread
+    assert row["result"] == 30_000 * 30_001 // 2
+    assert table_column(lab, "workers") == ["3"] and table_column(lab, "used") == ["3 thread(s)"]
+    assert ("threads", 3) in [(r["mode"], r["workers"]) for r in lab.drawn["rows"]]
+    speedup_axes = lab.figure.axes[1]
+    assert 3 in lines_by_label(speedup_axes)["threads"]
+
+    # a second press with another worker count adds to the table and the chart
+    before_png = bytes(lab.chart.value)
+    lab.workers.value = 2
+    lab.run.click()
+    assert [r["workers"] for r in lab.results] == [3, 2]
+    assert lab.results[-1]["record"].distinct_threads == 2
+    assert table_column(lab, "workers") == ["2", "3"] and table_column(lab, "run") == ["2", "1"]
+    assert sorted(lines_by_label(lab.figure.axes[1])["threads"]) == [2, 3]
+    assert bytes(lab.chart.value) != before_png
+    assert lab.drawn["fit_mode"] == "threads" and 0 <= lab.drawn["serial_fraction"] <= 1
+
+
+def test_processes_run_in_the_requested_number_of_other_processes():
+    # each chunk waits 0.2 s, so no worker can finish its chunk and take another one's
+    lab = speedup_lab(workload="wait_units", n=400, repeats=1, modes=("processes",), effective_cpus=2, time_budget_s=30)
+    lab.workers.value = 2
+    lab.run.click()
+    assert lab.errors == []
+    row = lab.results[-1]
+    assert (row["mode"], row["workers"], row["n"]) == ("processes", 2, 400)
+    assert row["record"].distinct_processes == 2
+    assert not row["record"].ran_in_caller_process
+    assert all(span.pid != os.getpid() for span in row["record"].spans)
+    assert table_column(lab, "used") == ["2 process(es)"]
+    timeline_labels = [label.get_text() for label in lab.timeline_figure.axes[0].get_yticklabels()]
+    assert timeline_labels == ["process 0", "process 1"]
+
+
+def test_every_ticked_mode_gets_a_row_and_the_serial_baseline_runs_in_the_kernel_thread():
+    lab = speedup_lab(n=20_000, repeats=1, modes=("serial", "threads", "processes"), effective_cpus=2)
+    lab.workers.value = 2
+    lab.run.click()
+    assert [r["mode"] for r in lab.results] == ["serial", "threads", "processes"]
+    serial = lab.results[0]["record"]
+    assert serial.ran_in_caller_thread and serial.distinct_threads == 1
+    assert {r["result"] for r in lab.results} == {20_000 * 20_001 // 2}
+    assert len(lab.timeline_figure.axes) == 2  # a timeline each for threads and processes
+    legend = {text.get_text() for text in lab.figure.axes[0].get_legend().get_texts()}
+    assert legend >= {"serial", "threads", "processes"}
+
+
+def test_while_running_the_button_is_disabled_and_the_status_says_what_runs():
+    seen, holder = [], {}
+
+    def spy(lo, hi):
+        if "lab" in holder:  # not while the lab calibrates itself
+            lab = holder["lab"]
+            seen.append((lab.run.disabled, lab.status.value, lab.progress.value, lab.progress.max))
+        return hi - lo
+
+    lab = holder["lab"] = speedup_lab(workload="spy", workloads={"spy": spy}, n=100, repeats=2, modes=("threads",),
+                                      effective_cpus=2)
+    lab.run.click()
+    assert seen and all(disabled for disabled, *_ in seen)
+    assert any("Running threads x2" in status for _, status, _, _ in seen)
+    # a warm-up and a serial run, then a warm-up and 2 pairs of (serial, threads) runs
+    assert max(total for *_, total in seen) == 2 + (1 + 2 * 2)
+    assert not lab.run.disabled and lab.status.value.startswith("Done")
+
+
+def test_an_error_in_the_work_is_shown_in_the_lab_and_the_button_works_again():
+    def broken(lo, hi):
+        if threading.current_thread() is not threading.main_thread():  # fine while the lab calibrates
+            raise ZeroDivisionError(f"chunk {lo}..{hi} divided by zero")
+        return hi - lo
+
+    lab = speedup_lab(workload="broken", workloads={"broken": broken}, n=10, repeats=1, modes=("threads",), effective_cpus=2)
+    lab.run.click()
+    assert "ZeroDivisionError: chunk" in lab.message.value and "divided by zero" in lab.message.value
+    assert isinstance(lab.errors[-1], ZeroDivisionError)
+    assert not lab.run.disabled and lab.results == []
+
+
+def test_no_mode_ticked_says_what_to_do():
+    lab = speedup_lab(n=10, repeats=1, modes=(), effective_cpus=2)
+    lab.run.click()
+    assert "Tick at least one mode" in lab.message.value and lab.results == []
+    assert "Traceback" not in lab.message.value
+
+
+def test_slider_ranges_fit_the_machine(monkeypatch):
+    monkeypatch.setattr(speedup_module, "units_per_second", lambda function: 1_000_000.0)
+    lab = speedup_lab(repeats=3, effective_cpus=3)
+    assert (lab.workers.min, lab.workers.max) == (1, 12)  # 4x the effective CPUs
+    largest = largest_size(1_000_000.0, runs=2 + 2 * (1 + 2 * 3), budget_s=10.0)
+    assert lab.largest_n == largest and 10 ** lab.size.max == pytest.approx(largest)
+    lab.size.value = 10 ** 12
+    assert lab.n <= largest  # the slider itself refuses more
+    with pytest.raises(ValueError, match="more than about 10 s here"):
+        speedup_lab(n=largest + 1, effective_cpus=3)
+    assert speedup_lab(effective_cpus=1).workers.max == 4
+
+
+def test_changing_the_workload_recalibrates_the_size_slider():
+    lab = speedup_lab(n=1000, repeats=1, effective_cpus=2)
+    lab.workload.value = "wait_units"  # a millisecond a unit: far fewer units fit in a press
+    assert "wait_units" in lab.rates and lab.largest_n < 2000
+    assert lab.n <= lab.largest_n
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"workload": "gpu_sum"}, "workload must be one of"),
+        ({"modes": ("gpu",)}, "modes must be among"),
+        ({"repeats": 0}, "repeats must be a positive int"),
+        ({"workers": 100}, "workers must be at most 8"),
+        ({"workloads": {"x": 3}}, "must be a function"),
+    ],
+)
+def test_bad_arguments_are_refused_clearly(kwargs, message):
+    with pytest.raises((TypeError, ValueError), match=message):
+        speedup_lab(**{"effective_cpus": 2, **kwargs})
+
+
+def test_on_one_cpu_the_lab_says_why_and_notes_when_no_references_ship(tmp_path):
+    lab = speedup_lab(n=1000, repeats=1, effective_cpus=1, references_folder=tmp_path)
+    assert html.escape(one_cpu_note(1)) in lab.note.value
+    assert "No reference results ship" in lab.note.value
+    assert lab.references == []
+    lab.run.click()
+    assert len(lab.figure.axes) == 2  # nothing to draw beside the learner's own results
+    two_cpus = speedup_lab(n=1000, repeats=1, effective_cpus=2)
+    assert html.escape(one_cpu_note(1)) not in two_cpus.note.value and two_cpus.references == []
+
+
+def test_on_one_cpu_saved_references_are_drawn_beside_the_learners_results(tmp_path):
+    # a reference made the way gillab bench makes one: from a real (small) measurement
+    rows = measure_speedups(n=40_000, configs=[("threads", 2), ("processes", 2)], repeats=2)
+    section = {"n": 40_000, "serial_s": rows[0]["seconds"]}
+    for row in rows[1:]:
+        section.setdefault(row["mode"], []).append({"workers": row["workers"], "seconds": row["seconds"], "speedup": row["speedup"]})
+    result = {"schema": SCHEMA, "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+              "machine": collect_facts(), "cpu_sum": section}
+    save_reference(result, tmp_path)
+    [reference] = load_references(tmp_path)
+
+    lab = speedup_lab(n=1000, repeats=1, modes=("threads",), effective_cpus=1, references_folder=tmp_path)
+    assert "recorded on 1 other machine" in lab.note.value
+    lab.run.click()
+    assert len(lab.figure.axes) == 3
+    drawn = dict(lab.drawn["references"])
+    for mode in ("threads", "processes"):
+        [label] = [label for label in drawn if label.startswith(mode)]
+        assert drawn[label] == speedup_points(reference, mode)
+    reference_lines = lines_by_label(lab.figure.axes[2])
+    assert any(label.startswith("processes") for label in reference_lines)
+
+
+def test_labs_leave_no_worker_threads_behind():
+    lab = speedup_lab(n=5000, repeats=1, modes=("threads",), effective_cpus=2)
+    lab.workers.value = 4
+    lab.run.click()
+    assert not [thread for thread in threading.enumerate() if thread.name.startswith("gillab-worker")]
