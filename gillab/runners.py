@@ -201,19 +201,20 @@ def run_threads(function, chunks, n_workers: int, n_ticks: int = 1) -> RunRecord
     ]
     _cancelled.clear()
     start = time.perf_counter()
-    for thread in threads:
-        thread.start()
     try:
+        # starting is inside the try: an interrupt can land while a thread starts up
+        for thread in threads:
+            thread.start()
         for thread in threads:
             while thread.is_alive():  # a timed join keeps the caller responsive to interrupts
                 thread.join(0.05)
     except KeyboardInterrupt:
         _cancelled.set()
+        started.abort()  # threads still waiting for the others give up at once instead of working
         for thread in threads:
-            thread.join()
+            if thread.is_alive():
+                thread.join()
         raise
-    finally:
-        _cancelled.clear()
     wall_s = time.perf_counter() - start
     if errors:
         raise errors[0]

@@ -134,6 +134,10 @@ class Lab:
         self.progress.value = min(done, self.progress.max)
         self.status.value = html.escape(what)
 
+    def say(self, what: str) -> None:
+        """Say what the lab is doing now, leaving the progress bar where it is."""
+        self.status.value = html.escape(what)
+
     def measure(self) -> None:
         """Run the experiment with the current settings and record and draw its results."""
         raise NotImplementedError

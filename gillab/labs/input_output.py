@@ -144,7 +144,7 @@ class IoLab(Lab):
         self.show_progress(2, 2, "Drawing...")
         self._redraw()
         note = f"; {failed} request(s) failed (see results)" if failed else ""
-        self.show_progress(2, 2, f"Done: run {self.runs}{note}.")
+        self.say(f"Done: run {self.runs}{note}.")
 
     def _redraw(self) -> None:
         rows = [{

@@ -191,7 +191,7 @@ class SpeedupLab(Lab):
         rows = measure_speedups(
             self.workloads[name].function, n=n, configs=configs or [("serial", 1)], repeats=self.repeats,
             warmup=1, n_ticks=self.n_ticks,
-            on_progress=lambda done, total, label: self.show_progress(done, total, f"Running {label}: run {done + 1} of {total}"),
+            on_progress=self._on_progress,
         )
         if len({row["result"] for row in rows}) != 1:
             raise RuntimeError(f"the modes disagree on the total: {[(r['mode'], r['result']) for r in rows]}")
@@ -201,9 +201,14 @@ class SpeedupLab(Lab):
         new_rows = [self._result_row(row, name, baseline) for row in kept]
         self.results.extend(new_rows)
         self.last_records = [row["record"] for row in rows if row["mode"] != "serial"] or [rows[0]["record"]]
-        self.show_progress(1, 1, "Drawing the charts...")
         self._redraw(name, n)
-        self.show_progress(1, 1, f"Done: run {self.runs} ({name}, n = {n:,}, {workers} worker(s)).")
+        self.say(f"Done: run {self.runs} ({name}, n = {n:,}, {workers} worker(s)).")
+
+    def _on_progress(self, done: int, total: int, label: str) -> None:
+        if done >= total:
+            self.show_progress(done, total, "Measured; drawing the charts...")
+        else:
+            self.show_progress(done, total, f"Running {label}: run {done + 1} of {total}")
 
     def _result_row(self, row: dict, name: str, baseline: float) -> dict:
         record = row["record"]

@@ -117,7 +117,7 @@ class SwitchIntervalLab(Lab):
         self.show_progress(2, 2, "Drawing...")
         self._redraw()
         self._show_learner_interval()
-        self.show_progress(2, 2, f"Done: run {self.runs}; your switch interval is back to {_ms(sys.getswitchinterval())}.")
+        self.say(f"Done: run {self.runs}; your switch interval is back to {_ms(sys.getswitchinterval())}.")
 
     def _redraw(self) -> None:
         rows = [{
