@@ -49,7 +49,7 @@ def start_long_speedup_run(kernel, mode):
         "from gillab.labs import speedup_lab\n"
         f"lab = speedup_lab(repeats=5, modes=('{mode}',), effective_cpus=2)\n"
         "lab.workers.value = 2\n"
-        "lab.size.value = lab.largest_n  # a press of about 10 s\n"
+        "lab.size.value = max(lab.sizes)  # a press of about 10 s\n"
         "print(lab.run.model_id, lab.status.model_id)"
     ).split()
     parent = kernel.click(run_id)

@@ -14,6 +14,8 @@ from gillab.doctor import collect_facts, one_cpu_note
 from gillab.labs import speedup_lab
 from gillab.labs import speedup as speedup_module
 from gillab.labs.calibration import largest_size
+from gillab.labs.speedup_charts import amdahl_fit
+from gillab.measure import amdahl_speedup
 from gillab.reference import SCHEMA, load_references, save_reference, speedup_points
 from gillab.speedup import measure_speedups
 
@@ -128,9 +130,9 @@ def test_slider_ranges_fit_the_machine(monkeypatch):
     lab = speedup_lab(repeats=3, effective_cpus=3)
     assert (lab.workers.min, lab.workers.max) == (1, 12)  # 4x the effective CPUs
     largest = largest_size(1_000_000.0, runs=2 + 2 * (1 + 2 * 3), budget_s=10.0)
-    assert lab.largest_n == largest and 10 ** lab.size.max == pytest.approx(largest)
-    lab.size.value = 10 ** 12
-    assert lab.n <= largest  # the slider itself refuses more
+    assert lab.largest_n == largest and max(lab.sizes) <= largest < 1.1 * max(lab.sizes)
+    with pytest.raises(Exception, match="Invalid selection"):
+        lab.size.value = largest * 10  # the slider itself refuses more
     with pytest.raises(ValueError, match="more than about 10 s here"):
         speedup_lab(n=largest + 1, effective_cpus=3)
     assert speedup_lab(effective_cpus=1).workers.max == 4
@@ -140,7 +142,7 @@ def test_changing_the_workload_recalibrates_the_size_slider():
     lab = speedup_lab(n=1000, repeats=1, effective_cpus=2)
     lab.workload.value = "wait_units"  # a millisecond a unit: far fewer units fit in a press
     assert "wait_units" in lab.rates and lab.largest_n < 2000
-    assert lab.n <= lab.largest_n
+    assert lab.n <= max(lab.sizes) <= lab.largest_n
 
 
 @pytest.mark.parametrize(
@@ -197,3 +199,12 @@ def test_labs_leave_no_worker_threads_behind():
     lab.workers.value = 4
     lab.run.click()
     assert not [thread for thread in threading.enumerate() if thread.name.startswith("gillab-worker")]
+
+
+def test_the_amdahl_fit_uses_only_worker_counts_the_cpus_can_run_at_once():
+    # with 4 workers on 2 CPUs the speedup stays at the 2-worker value: fitting it would blame the
+    # work for what the machine cannot do
+    rows = [{"mode": "processes", "workers": k, "speedup": {"median": amdahl_speedup(0.2, min(k, 2))}} for k in (1, 2, 4)]
+    mode, fraction = amdahl_fit(rows, effective_cpus=2)
+    assert mode == "processes" and fraction == pytest.approx(0.2)
+    assert amdahl_fit(rows, effective_cpus=1) == (None, None)

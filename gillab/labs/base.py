@@ -40,8 +40,9 @@ def cpu_note_html(effective_cpus: int, extra: str = "") -> str:
     if logical != effective_cpus:
         line += f" (os.cpu_count() says {logical})"
     note = one_cpu_note(effective_cpus)
+    line += "."
     if note:
-        line += f". <b>{html.escape(note)}</b>"
+        line += f" <b>{html.escape(note)}</b>"
     if extra:
         line += " " + extra
     return line

@@ -11,6 +11,8 @@ the lab's sizes smaller: the safe direction.
 True
 >>> largest_size(rate=1_000_000, runs=10, budget_s=10.0) < 1_000_000
 True
+>>> nice_sizes(1234)
+[1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 1200]
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import math
 from ..checks import require_int, require_positive_number
 from ..measure import time_call
 
-__all__ = ["units_per_second", "largest_size", "CALIBRATION_S", "SAFETY"]
+__all__ = ["units_per_second", "largest_size", "nice_sizes", "CALIBRATION_S", "SAFETY"]
 
 #: A probe call should take at least this long to be timed well.
 CALIBRATION_S = 0.02
@@ -53,3 +55,19 @@ def largest_size(rate: float, runs: int, budget_s: float = 10.0) -> int:
     budget_s = require_positive_number("budget_s", budget_s, maximum=3600)
     usable = max(budget_s - FIXED_COSTS_S, budget_s / 4)
     return max(1, math.floor(usable * rate / (runs * SAFETY)))
+
+
+def nice_sizes(largest: int) -> list[int]:
+    """Sizes 1, 2, 5, 10, 20, 50, ... up to ``largest``, then ``largest`` itself rounded down to
+    two significant digits: the stops of a logarithmic slider, with readable values."""
+    largest = require_int("largest", largest, minimum=1)
+    sizes = []
+    decade = 1
+    while decade <= largest:
+        sizes += [decade * step for step in (1, 2, 5) if decade * step <= largest]
+        decade *= 10
+    digits = max(0, len(str(largest)) - 2)
+    top = largest // 10**digits * 10**digits
+    if top > sizes[-1]:
+        sizes.append(top)
+    return sizes

@@ -17,7 +17,6 @@ last run: per worker, when it made progress. Under the GIL threads take turns; p
 from __future__ import annotations
 
 import html
-import math
 
 import ipywidgets as widgets
 
@@ -27,7 +26,7 @@ from ..runners import MAX_WORKERS, MODES, stop_worker_processes
 from ..speedup import measure_speedups
 from ..workloads import WORKLOADS, Workload
 from .base import Lab, SettingsError
-from .calibration import largest_size, units_per_second
+from .calibration import largest_size, nice_sizes, units_per_second
 from .figures import placeholder_png, png
 from .speedup_charts import latest_per_config, speedup_figure, timelines_figure
 from .tables import html_table, ratio_cell, seconds_cell
@@ -63,8 +62,8 @@ def _workload_table(workloads) -> dict[str, Workload]:
 class SpeedupLab(Lab):
     """The speedup lab's widgets and results. Build it with :func:`speedup_lab`.
 
-    Widgets: ``workload`` (Dropdown), ``workers`` (IntSlider), ``size`` (FloatLogSlider; the
-    problem size is ``lab.n``), ``modes`` (a Checkbox per mode), ``run``, ``table`` (HTML),
+    Widgets: ``workload`` (Dropdown), ``workers`` (IntSlider), ``size`` (a SelectionSlider over
+    :attr:`sizes`; the problem size is ``lab.n``), ``modes`` (a Checkbox per mode), ``run``, ``table`` (HTML),
     ``chart`` and ``timeline`` (Image). Results: ``results`` (one dict per mode and run, each with
     its last :class:`~gillab.runners.RunRecord` under ``record``), ``drawn`` (what the chart shows),
     ``figure`` and ``timeline_figure`` (the matplotlib figures), ``references``.
@@ -101,8 +100,9 @@ class SpeedupLab(Lab):
         workers = default_workers if workers is None else require_int("workers", workers, minimum=1, maximum=self.max_workers)
         self.workers = widgets.IntSlider(value=workers, min=1, max=self.max_workers, description="Workers")
         self.workers.add_class("gillab-workers")
-        self.size = widgets.FloatLogSlider(value=10, base=10, min=0, max=1, step=0.05, description="Size n",
-                                           readout_format=",.3g", layout=widgets.Layout(width="30em"))
+        # a logarithmic slider over readable sizes (1, 2, 5, 10, ...): a float log slider would
+        # snap a learner's 200,000 to 199,526 in the browser
+        self.size = widgets.SelectionSlider(options=[("1", 1)], description="Size n", layout=widgets.Layout(width="30em"))
         self.size.add_class("gillab-size")
         self.size_note = widgets.HTML().add_class("gillab-size-note")
         self.modes = {}
@@ -131,7 +131,12 @@ class SpeedupLab(Lab):
     @property
     def n(self) -> int:
         """The problem size the size slider shows: the work is ``1..n``."""
-        return int(round(self.size.value))
+        return self.size.value
+
+    @property
+    def sizes(self) -> list[int]:
+        """The sizes the size slider offers, smallest first."""
+        return [value for _, value in self.size.options]
 
     def _runs_per_press(self, parallel_modes: int) -> int:
         # what measure_speedups does: a warm-up and a serial run, then per parallel mode a warm-up
@@ -155,15 +160,19 @@ class SpeedupLab(Lab):
                     f"(this machine does about {rate:,.0f} units of {name} per second); at most {largest:,}"
                 )
         self.largest_n = largest
-        self.size.max = max(1.0, math.log10(largest))
-        wanted = n if n is not None else max(1, min(largest, int(rate * DEFAULT_SERIAL_S)))
-        self.size.value = wanted
+        sizes = nice_sizes(largest)
+        if n is None:
+            target = rate * DEFAULT_SERIAL_S
+            n = max([size for size in sizes if size <= target] or sizes[:1])
+        sizes = sorted(set(sizes) | {n})
+        self.size.options = [(f"{size:,}", size) for size in sizes]
+        self.size.value = n
         self._describe_size()
 
     def _describe_size(self) -> None:
         rate = self.rates.get(self.workload.value)
         if rate:
-            self.size_note.value = f"n = {self.n:,}: one serial run takes about {self.n / rate:.2g} s here"
+            self.size_note.value = f"one serial run of this size takes about {self.n / rate:.2g} s here"
 
     def _references(self, show, folder) -> list[dict]:
         show = self.effective_cpus == 1 if show is None else bool(show)
@@ -223,7 +232,7 @@ class SpeedupLab(Lab):
     def _redraw(self, name: str, n: int) -> None:
         self.table.value = html_table(_COLUMNS, [self._table_row(row) for row in reversed(self.results)])
         same_experiment = [row for row in self.results if row["workload"] == name and row["n"] == n]
-        self.figure, self.drawn = speedup_figure(latest_per_config(same_experiment), self.references)
+        self.figure, self.drawn = speedup_figure(latest_per_config(same_experiment), self.effective_cpus, self.references)
         self.figure.suptitle(f"{name}, n = {n:,} (latest run of each mode and worker count)", fontsize="medium")
         self.chart.value = png(self.figure)
         self.timeline_figure = timelines_figure(self.last_records)
@@ -266,7 +275,8 @@ def speedup_lab(
     - ``workload``: the work to time, a name in ``workloads`` (default :data:`gillab.workloads.WORKLOADS`:
       ``count_sum``, ``hash_blocks``, ``numpy_sum``, ``wait_units``); ``workloads`` may be your own
       ``{"name": f}`` with additive ``f(lo, hi) -> int`` functions.
-    - ``n``: the starting problem size (default: about 0.2 s of serial work here); ``workers``:
+    - ``n``: the starting problem size (default: the size slider's stop nearest below 0.2 s of
+      serial work here; the stops are 1, 2, 5, 10, 20, ... up to the time budget); ``workers``:
       the starting worker count (default: the effective CPUs, at least 2); ``modes``: which mode
       boxes start ticked.
     - ``repeats``: paired timed runs per mode (medians of these are shown); ``n_ticks``: progress

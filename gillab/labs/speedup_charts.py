@@ -29,11 +29,13 @@ def latest_per_config(rows) -> list[dict]:
     return list(latest.values())
 
 
-def amdahl_fit(rows) -> tuple[str | None, float | None]:
+def amdahl_fit(rows, effective_cpus: int) -> tuple[str | None, float | None]:
     """``(mode, serial fraction)`` fitted to processes (or else threads) rows with more than one
-    worker; ``(None, None)`` when there is nothing to fit yet."""
+    worker and no more workers than CPUs (beyond them Amdahl's law does not apply: the extra
+    workers only take turns); ``(None, None)`` when there is nothing to fit yet."""
     for mode in ("processes", "threads"):
-        points = [(row["workers"], row["speedup"]["median"]) for row in rows if row["mode"] == mode]
+        points = [(row["workers"], row["speedup"]["median"]) for row in rows
+                  if row["mode"] == mode and row["workers"] <= effective_cpus]
         if any(workers > 1 for workers, _ in points) and all(speed > 0 for _, speed in points):
             return mode, fit_amdahl(*zip(*points))
     return None, None
@@ -78,7 +80,7 @@ def _reference_panel(ax, references) -> list[tuple[str, list]]:
     return drawn
 
 
-def speedup_figure(rows, references=()):
+def speedup_figure(rows, effective_cpus: int, references=()):
     """Time and speedup panels for ``rows`` (already one per configuration), and a third panel
     with ``references`` when given. Returns ``(figure, drawn)`` where ``drawn`` says what is on
     it: ``rows``, ``fit_mode``, ``serial_fraction`` and ``references`` (label and points each)."""
@@ -86,10 +88,14 @@ def speedup_figure(rows, references=()):
     references = list(references)
     figure, axes = new_figure(3 if references else 2, width=14 if references else 11)
     _time_panel(axes[0], rows)
-    fit_mode, fraction = amdahl_fit(rows)
+    fit_mode, fraction = amdahl_fit(rows, effective_cpus)
     chart_rows = [{"mode": r["mode"], "workers": r["workers"], "speedup": r["speedup"]["median"]} for r in rows]
-    title = f"Speedup (Amdahl fit to {fit_mode})" if fit_mode else "Speedup against workers"
+    title = f"Speedup (Amdahl fit to {fit_mode}, up to {effective_cpus} workers)" if fit_mode else "Speedup against workers"
     speedup_chart(chart_rows, ax=axes[1], serial_fraction=fraction, title=title)
+    if max(row["workers"] for row in rows) > effective_cpus:
+        axes[1].axhline(effective_cpus, color="tab:green", linestyle="-.", linewidth=1,
+                        label=f"the most {effective_cpus} CPU(s) can give")
+        axes[1].legend(fontsize="small")
     drawn_references = _reference_panel(axes[2], references) if references else []
     top = max([row["workers"] for row in rows] + [k for _, points in drawn_references for k, _ in points] + [2])
     for ax in axes:

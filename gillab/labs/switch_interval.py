@@ -29,10 +29,12 @@ from .base import Lab
 from .figures import new_figure, placeholder_png, png
 from .tables import html_table
 
-__all__ = ["SwitchIntervalLab", "switch_interval_lab", "MAX_BUSY_THREADS"]
+__all__ = ["SwitchIntervalLab", "switch_interval_lab", "MAX_BUSY_THREADS", "INTERVAL_STOPS_MS"]
 
 #: More busy threads only lengthen the queue for the GIL; four show the effect.
 MAX_BUSY_THREADS = 4
+#: The switch-interval slider's stops, in milliseconds: logarithmic, with readable values.
+INTERVAL_STOPS_MS = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
 _COLUMNS = [
     ("run", "Run"), ("switch_interval", "Switch interval"), ("busy_threads", "Busy threads"),
     ("alone", "Late, alone: median / worst"), ("busy", "Late, beside busy threads: median / worst"),
@@ -47,7 +49,7 @@ def _ms(seconds: float) -> str:
 class SwitchIntervalLab(Lab):
     """The switch-interval lab's widgets and results. Build it with :func:`switch_interval_lab`.
 
-    Widgets: ``interval`` (FloatLogSlider, milliseconds), ``busy_threads`` and ``duration``
+    Widgets: ``interval`` (a SelectionSlider over :data:`INTERVAL_STOPS_MS`, milliseconds), ``busy_threads`` and ``duration``
     (sliders), ``run``, ``table`` (HTML), ``chart`` (Image). Results: ``results`` (one dict per
     run, with the :class:`~gillab.convoy.ResponseDelays` of both measurements under ``alone`` and
     ``beside_busy``), ``figure``, ``drawn``.
@@ -72,9 +74,10 @@ class SwitchIntervalLab(Lab):
         self.results: list[dict] = []
         self.figure = self.drawn = None
         self.runs = 0
-        self.interval = widgets.FloatLogSlider(value=switch_interval_ms, base=10, min=-1, max=2, step=0.1,
-                                               description="Switch interval (ms)", readout_format=".3g",
-                                               style={"description_width": "initial"}, layout=widgets.Layout(width="32em"))
+        stops = sorted(set(INTERVAL_STOPS_MS) | {switch_interval_ms})
+        self.interval = widgets.SelectionSlider(options=[(f"{stop:g}", stop) for stop in stops], value=switch_interval_ms,
+                                                description="Switch interval (ms)", style={"description_width": "initial"},
+                                                layout=widgets.Layout(width="32em"))
         self.interval.add_class("gillab-switch-interval")
         self.busy_threads = widgets.IntSlider(value=busy_threads, min=1, max=MAX_BUSY_THREADS, description="Busy threads",
                                               style={"description_width": "initial"})
@@ -163,7 +166,7 @@ def switch_interval_figure(results):
     summary.set_xlabel("switch interval (ms)")
     summary.set_ylabel("how late it woke (ms)")
     summary.set_title("Lateness against the switch interval")
-    summary.legend(fontsize="x-small")
+    summary.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
     row = results[-1]
     everything = [max(delay * 1000, 1e-3) for key in ("alone", "beside_busy") for delay in row[key].delays]
     low, high = min(everything + [row["switch_interval_ms"]]), max(everything + [row["switch_interval_ms"]])
@@ -173,6 +176,7 @@ def switch_interval_figure(results):
         delays = [max(delay * 1000, 1e-3) for delay in row[key].delays]
         last.hist(delays, bins=bins, alpha=0.6, color=colour, label=label)
     last.set_xscale("log")
+    last.set_yscale("log")  # a few late wake-ups beside hundreds of prompt ones
     last.axvline(row["switch_interval_ms"], color="k", linestyle="--", linewidth=1, label="switch interval")
     last.set_xlabel("how late it woke (ms)")
     last.set_ylabel("wake-ups")
@@ -185,7 +189,8 @@ def switch_interval_lab(switch_interval_ms: float = 5.0, busy_threads: int = 1, 
                         effective_cpus: int | None = None) -> SwitchIntervalLab:
     """The switch-interval lab, shown when it is the last expression of a cell: ``switch_interval_lab()``.
 
-    ``switch_interval_ms`` (0.1 to 100), ``busy_threads`` (1 to 4) and ``duration_s`` (seconds each
+    ``switch_interval_ms`` (0.1 to 100; the slider stops at 0.1, 0.2, 0.5, 1, 2, 5, ... and at this
+    value), ``busy_threads`` (1 to 4) and ``duration_s`` (seconds each
     of the two measurements of a press, up to 5) set where the sliders start; ``effective_cpus``
     overrides the detected CPU count (tests).
     """
