@@ -18,6 +18,7 @@ from gillab.labs.speedup_charts import amdahl_fit
 from gillab.measure import amdahl_speedup
 from gillab.reference import SCHEMA, load_references, save_reference, speedup_points
 from gillab.speedup import measure_speedups
+from gillab.workloads import count_sum
 
 
 def lines_by_label(ax):
@@ -129,7 +130,7 @@ def test_slider_ranges_fit_the_machine(monkeypatch):
     monkeypatch.setattr(speedup_module, "units_per_second", lambda function: 1_000_000.0)
     lab = speedup_lab(repeats=3, effective_cpus=3)
     assert (lab.workers.min, lab.workers.max) == (1, 12)  # 4x the effective CPUs
-    largest = largest_size(1_000_000.0, runs=2 + 2 * (1 + 2 * 3), budget_s=10.0)
+    largest = largest_size(1_000_000.0, runs=2 + 2 * (1 + 2 * 3), budget_s=10.0, fixed_s=1.0 + 0.15 * 12)
     assert lab.largest_n == largest and max(lab.sizes) <= largest < 1.1 * max(lab.sizes)
     with pytest.raises(Exception, match="Invalid selection"):
         lab.size.value = largest * 10  # the slider itself refuses more
@@ -208,3 +209,16 @@ def test_the_amdahl_fit_uses_only_worker_counts_the_cpus_can_run_at_once():
     mode, fraction = amdahl_fit(rows, effective_cpus=2)
     assert mode == "processes" and fraction == pytest.approx(0.2)
     assert amdahl_fit(rows, effective_cpus=1) == (None, None)
+
+
+def test_a_workload_that_fails_when_chosen_is_reported_in_the_lab():
+    def fails_to_calibrate(lo, hi):
+        raise MemoryError("this work needs more memory than the machine has")
+
+    lab = speedup_lab(workloads={"count_sum": count_sum, "hungry": fails_to_calibrate}, n=1000, effective_cpus=2)
+    lab.workload.value = "hungry"
+    assert "MemoryError: this work needs more memory" in lab.message.value
+    lab.run.click()
+    assert "MemoryError: this work needs more memory" in lab.message.value and lab.results == []
+    lab.workload.value = "count_sum"
+    assert lab.message.value == ""

@@ -28,7 +28,7 @@ __all__ = ["units_per_second", "largest_size", "nice_sizes", "CALIBRATION_S", "S
 CALIBRATION_S = 0.02
 #: Runs can be slower than calibrated: threads fight for the GIL, the machine gets busier.
 SAFETY = 1.5
-#: Seconds of a run's budget kept for fixed costs (starting worker processes).
+#: Seconds of a press's budget kept for fixed costs (starting worker processes), by default.
 FIXED_COSTS_S = 1.5
 _MAX_PROBE = 10**9
 
@@ -47,13 +47,15 @@ def units_per_second(function, start: int = 1, target_s: float = CALIBRATION_S) 
     return size / max(median, 1e-9)
 
 
-def largest_size(rate: float, runs: int, budget_s: float = 10.0) -> int:
+def largest_size(rate: float, runs: int, budget_s: float = 10.0, fixed_s: float = FIXED_COSTS_S) -> int:
     """The largest size at which ``runs`` runs of the work (at ``rate`` units per second) fit in
-    ``budget_s`` seconds, after fixed costs and with a safety margin. At least 1."""
+    ``budget_s`` seconds, after ``fixed_s`` seconds of fixed costs and with a safety margin.
+    At least 1; at least a quarter of the budget is left for the work itself."""
     rate = require_positive_number("rate", rate)
     runs = require_int("runs", runs, minimum=1)
     budget_s = require_positive_number("budget_s", budget_s, maximum=3600)
-    usable = max(budget_s - FIXED_COSTS_S, budget_s / 4)
+    fixed_s = require_positive_number("fixed_s", fixed_s, allow_zero=True)
+    usable = max(budget_s - fixed_s, budget_s / 4)
     return max(1, math.floor(usable * rate / (runs * SAFETY)))
 
 

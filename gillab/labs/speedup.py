@@ -25,7 +25,7 @@ from ..reference import load_references
 from ..runners import MAX_WORKERS, MODES, stop_worker_processes
 from ..speedup import measure_speedups
 from ..workloads import WORKLOADS, Workload
-from .base import Lab, SettingsError
+from .base import Lab, SettingsError, error_html
 from .calibration import largest_size, nice_sizes, units_per_second
 from .figures import placeholder_png, png
 from .speedup_charts import latest_per_config, speedup_figure, timelines_figure
@@ -37,6 +37,8 @@ __all__ = ["SpeedupLab", "speedup_lab", "WORKER_MULTIPLE", "DEFAULT_SERIAL_S"]
 WORKER_MULTIPLE = 4
 #: The default size makes one serial run take about this long here (from the calibration).
 DEFAULT_SERIAL_S = 0.2
+#: Seconds of a press's time budget reserved per worker process that may have to start.
+PROCESS_START_S = 0.15
 _COLUMNS = [
     ("run", "Run"), ("workload", "Work"), ("n", "n"), ("mode", "Mode"), ("workers", "Workers"),
     ("used", "Ran on"), ("seconds", "Time: median (min-max)"), ("speedup", "Speedup over serial"),
@@ -119,7 +121,7 @@ class SpeedupLab(Lab):
 
         self.references = self._references(show_references, references_folder)
         self._calibrate(workload, n)
-        self.workload.observe(lambda change: self._calibrate(change["new"], None), names="value")
+        self.workload.observe(self._on_workload_change, names="value")
         self.size.observe(lambda change: self._describe_size(), names="value")
         modes_row = widgets.HBox([widgets.Label("Modes:"), *self.modes.values()])
         self.build(
@@ -143,6 +145,12 @@ class SpeedupLab(Lab):
         # and the paired repeats (serial, parallel); with no parallel mode, the serial repeats
         return 2 + parallel_modes * (1 + 2 * self.repeats) if parallel_modes else 1 + self.repeats
 
+    def _fixed_costs_s(self) -> float:
+        # a reserve, not a measurement: joblib's first two workers took 0.4-0.8 s to start on a
+        # 2-core machine (shared/notes/stack-facts.md), more on a busy one; the reserve grows with
+        # the slider's top, plus a second for drawing
+        return 1.0 + PROCESS_START_S * self.max_workers
+
     def _calibrate(self, name: str, n: int | None) -> None:
         """Fit the size slider to this machine: its top makes one press take about the time budget."""
         function = self.workloads[name].function
@@ -151,7 +159,7 @@ class SpeedupLab(Lab):
             self.rates[name] = units_per_second(function)
             self.status.value = "Ready: choose the settings, then press Run."
         rate = self.rates[name]
-        largest = largest_size(rate, self._runs_per_press(2), self.time_budget_s)
+        largest = largest_size(rate, self._runs_per_press(2), self.time_budget_s, fixed_s=self._fixed_costs_s())
         if n is not None:
             n = require_int("n", n, minimum=1)
             if n > largest:
@@ -168,6 +176,15 @@ class SpeedupLab(Lab):
         self.size.options = [(f"{size:,}", size) for size in sizes]
         self.size.value = n
         self._describe_size()
+
+    def _on_workload_change(self, change) -> None:
+        # an observer's exception would only reach the log, like a button's: show it instead
+        try:
+            self.message.value = ""
+            self._calibrate(change["new"], None)
+        except Exception as error:  # noqa: BLE001 - shown to the learner
+            self.errors.append(error)
+            self.message.value = error_html(error)
 
     def _describe_size(self) -> None:
         rate = self.rates.get(self.workload.value)
@@ -192,7 +209,10 @@ class SpeedupLab(Lab):
         ticked = [mode for mode, box in self.modes.items() if box.value]
         if not ticked:
             raise SettingsError("Tick at least one mode (serial, threads or processes), then press Run.")
-        name, n, workers = self.workload.value, self.n, self.workers.value
+        name = self.workload.value
+        if name not in self.rates:  # its calibration failed when it was chosen: fail the same way again
+            self._calibrate(name, None)
+        n, workers = self.n, self.workers.value
         configs = [(mode, workers) for mode in ("threads", "processes") if mode in ticked]
         self._running_processes = "processes" in ticked
         estimate = self._runs_per_press(len(configs)) * n / self.rates[name]
