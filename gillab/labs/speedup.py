@@ -95,6 +95,7 @@ class SpeedupLab(Lab):
         self.figure = self.timeline_figure = None
         self.rates: dict[str, float] = {}
         self.runs = 0
+        self._running_modes: list[str] = []
 
         self.workload = widgets.Dropdown(options=list(self.workloads), value=workload, description="Work")
         self.workload.add_class("gillab-workload")
@@ -214,7 +215,7 @@ class SpeedupLab(Lab):
             self._calibrate(name, None)
         n, workers = self.n, self.workers.value
         configs = [(mode, workers) for mode in ("threads", "processes") if mode in ticked]
-        self._running_processes = "processes" in ticked
+        self._running_modes = ticked
         estimate = self._runs_per_press(len(configs)) * n / self.rates[name]
         self.show_progress(0, 1, f"Starting: {name}, n = {n:,}, {workers} worker(s); about {estimate:.1f} s")
         rows = measure_speedups(
@@ -270,10 +271,10 @@ class SpeedupLab(Lab):
                 "speedup": ratio_cell(row["speedup"])}
 
     def stop_after_interrupt(self) -> str:
-        if getattr(self, "_running_processes", False):
+        if "processes" in self._running_modes:
             stop_worker_processes()
             return "its worker processes were stopped"
-        return "its threads were stopped"
+        return "its threads were stopped" if "threads" in self._running_modes else ""
 
 
 def speedup_lab(
