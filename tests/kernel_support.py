@@ -115,9 +115,10 @@ class LiveKernel:
     def interrupt(self) -> None:
         self.manager.interrupt_kernel()
 
-    def shutdown(self) -> None:
+    def shutdown(self, now: bool = True) -> None:
+        """Stop the kernel: at once (``now``), or politely, as closing a notebook does."""
         self.client.stop_channels()
-        self.manager.shutdown_kernel(now=False)
+        self.manager.shutdown_kernel(now=now)
 
 
 def status_says(model_id: str, text: str):

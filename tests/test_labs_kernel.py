@@ -139,7 +139,7 @@ def test_the_io_labs_server_is_local_and_stops_with_the_kernel(tmp_path):
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/items/7", timeout=10) as response:
             assert response.status == 200
     finally:
-        kernel.shutdown()
+        kernel.shutdown(now=False)  # as JupyterLab's "Shut Down Kernel" does
     wait_until(lambda: not is_running(kernel.pid), 30, "the kernel process to end")
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=5).close()
