@@ -59,8 +59,8 @@ def error_html(error: BaseException) -> str:
 
 
 class Lab:
-    """The frame of a lab. Subclasses set :attr:`name`, build ``controls`` and ``results_area``
-    widgets, and implement :meth:`measure`.
+    """The frame of a lab. Subclasses set :attr:`name` and :attr:`title`, pass their control and
+    result widgets to :meth:`build`, and implement :meth:`measure` (and :meth:`stop_after_interrupt`).
 
     Attributes for notebooks and tests: ``run`` (the Button), ``progress`` (IntProgress),
     ``status`` and ``message`` (HTML), ``note`` (the CPU line), ``errors`` (every exception a run
@@ -110,7 +110,10 @@ class Lab:
             self.measure()
         except KeyboardInterrupt:
             self.interrupted += 1
-            stopped = self.stop_after_interrupt()
+            try:
+                stopped = self.stop_after_interrupt()
+            except BaseException as error:  # noqa: BLE001 - a second interrupt, or a failure while stopping
+                stopped = f"stopping what it had started failed ({type(error).__name__}: {error}); restart the kernel"
             self.message.value = (
                 '<div style="color:#8a4b00"><b>Interrupted.</b> The run stopped'
                 f"{'; ' + html.escape(stopped) if stopped else ''}. Results of earlier runs are kept.</div>"
