@@ -114,7 +114,7 @@ def test_course_run_executed_the_course_folder_it_was_given(quick_run):
     assert course["notebooks"] == 1 and course["status"] == "ok"
     assert [entry["name"] for entry in course["per_notebook"]] == ["01-sums.ipynb"]
     assert course["seconds"] == course["per_notebook"][0]["seconds"] > 0
-    assert not (folder / "course/.ipynb_checkpoints").exists()
+    assert course["folder"] == str((folder / "course").resolve())
 
 
 def test_table_shows_every_section_and_goal(quick_run):

@@ -8,7 +8,8 @@ repository. A notebook that fails is recorded with its error and the next one st
      "per_notebook": [{"name": "01-what-is-the-gil.ipynb", "seconds": 9.1, "status": "ok"}, ...]}
 
 ``status`` is ``"ok"``, ``"failed"`` (some notebook failed; ``seconds`` then covers the failed
-runs too) or ``"no notebooks"``.
+runs too), ``"no notebooks"``, or ``"not available"`` (no course folder: gillab was installed
+without its repository).
 """
 
 from __future__ import annotations
@@ -58,7 +59,12 @@ def _execute(path: Path, workdir: Path) -> Exception | None:
 
 def run_course(folder=None, on_progress=None) -> dict:
     """Execute every ``*.ipynb`` in ``folder`` (default: the course's ``course/``), sorted by name."""
-    folder = Path(folder) if folder is not None else default_course_folder()
+    if folder is None:
+        try:
+            folder = default_course_folder()
+        except FileNotFoundError as error:  # gillab installed without its repository
+            return {"status": "not available", "reason": str(error), "notebooks": 0, "seconds": 0.0, "per_notebook": []}
+    folder = Path(folder).resolve()
     if not folder.is_dir():
         raise FileNotFoundError(f"no course folder at {folder}")
     notebooks = sorted(folder.glob("*.ipynb"))
