@@ -10,12 +10,13 @@ PYTEST_ARGS ?=
 BIN := $(VENV)/bin
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lab test doctor clean
+.PHONY: help setup lab test doctor bench clean
 
 help:
 	@echo "make lab     set up .venv and open JupyterLab on the course (ARGS=\"--no-browser --port 8899\")"
 	@echo "make test    set up .venv and run every test (PYTEST_ARGS=... to select)"
 	@echo "make doctor  what this machine can show about the GIL"
+	@echo "make bench   benchmark this machine, several minutes (ARGS=\"--quick\" for a short run); writes bench-results.json"
 	@echo "make clean   remove .venv and generated files"
 
 setup:
@@ -31,6 +32,9 @@ test: setup
 
 doctor: setup
 	@$(BIN)/gillab doctor
+
+bench: setup
+	@$(BIN)/gillab bench $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts bench-results.json

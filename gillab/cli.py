@@ -1,4 +1,4 @@
-"""The ``gillab`` command: ``gillab doctor``, ``gillab lab``, and the commands other parts add.
+"""The ``gillab`` command: ``gillab doctor``, ``gillab lab``, ``gillab bench``, and the commands other parts add.
 
 Each subcommand lives in its own module; this file only parses arguments and dispatches, so
 adding a command means adding one ``_add_<name>`` function and one line in ``_build_parser``.
@@ -40,11 +40,38 @@ def _add_lab(subparsers) -> None:
     parser.set_defaults(run=run, takes_extra=True)
 
 
+def _add_bench(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "bench",
+        help="benchmark this machine: threads, processes, I/O, joblib, the course (prints a table, writes JSON)",
+        description="Measure what this machine shows about the GIL, side by side, and write the results as JSON. "
+        "The full run takes several minutes; --quick runs every part at small sizes.",
+    )
+    parser.add_argument("--quick", action="store_true", help="small sizes: every section, well under a minute plus the course")
+    parser.add_argument("--out", default="bench-results.json", metavar="FILE", help="where to write the JSON (default: %(default)s)")
+    parser.add_argument(
+        "--save-reference", nargs="?", const="", default=None, metavar="FOLDER",
+        help="also save the result as a reference results file (default folder: the course's gillab/references)",
+    )
+    parser.add_argument("--course", metavar="DIR", help="the folder of notebooks course_run_s executes (default: the course's course/)")
+    parser.add_argument("--skip", metavar="SECTION,...", help="sections to leave out, e.g. course_run_s,autograde")
+
+    def run(args) -> int:
+        from .bench import command
+        from .reference import REFERENCE_FOLDER
+
+        folder = None if args.save_reference is None else (args.save_reference or REFERENCE_FOLDER)
+        return command.main(quick=args.quick, out=args.out, save_reference_to=folder, course=args.course, skip=args.skip)
+
+    parser.set_defaults(run=run)
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gillab", description="GIL Lab: measure Python's GIL on your machine.")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_doctor(subparsers)
     _add_lab(subparsers)
+    _add_bench(subparsers)
     return parser
 
 

@@ -122,6 +122,11 @@ def doctor_json(prefix=()):
 def test_binder_sim_quota_is_seen_while_os_cpu_count_is_not(binder_sim, cpus, expected):
     if os.cpu_count() < 2:
         pytest.skip("needs a machine with at least 2 CPUs to tell a quota from the core count")
+    outer = cpu_limits().quota
+    if outer is not None and float(cpus) > outer:
+        # as when make test itself runs under binder-sim --cpus 1: cgroup v1 refuses a nested group a
+        # larger quota, and under cgroup v2 the outer quota would still be the one that holds
+        pytest.skip(f"this test already runs under a CPU quota of {outer:g}; a nested quota of {cpus} cannot be set")
     facts = doctor_json([binder_sim, "--cpus", cpus, "--"])
     assert facts["os_cpu_count"] == os.cpu_count()
     assert facts["cgroup_cpu_quota"] == float(cpus)

@@ -1,0 +1,28 @@
+"""``gillab bench``: what this machine shows about the GIL, measured side by side, as a table and JSON.
+
+Run it with ``make bench`` (``ARGS="--quick"`` for a short run) or ``gillab bench [--quick]
+[--out FILE] [--save-reference [FOLDER]] [--course DIR] [--skip SECTION,...]``. The JSON (default
+``bench-results.json``) is in the reference schema of :mod:`gillab.reference` (``"gillab-bench/1"``:
+``schema``, ``date``, ``machine``), so ``--save-reference`` can keep it as a reference the course
+draws beside a learner's results. Its sections, each with ``status`` (:data:`SECTION_STATUSES`),
+``elapsed_s`` and, unless ``"ok"``, a ``reason``:
+
+- ``cpu_sum`` (:mod:`gillab.bench.scaling`): the course's pure-Python sum at a size where the serial
+  run takes about 2 s; speedup of threads and of processes for 1 .. 2x the effective CPUs.
+- ``gil_release`` (:mod:`gillab.bench.scaling`): the same for ``hash_blocks`` (releases the GIL) on threads.
+- ``io`` (:mod:`gillab.bench.fetching`): 32 requests at 200 ms against the local chat API, serial
+  against 32 threads.
+- ``joblib_overhead`` and ``break_even_n`` (:mod:`gillab.bench.overhead`): joblib's cold start and
+  warm call; the smallest sum worth sending to processes.
+- ``course_run_s`` (:mod:`gillab.bench.course_run`): every course notebook executed headless.
+- ``autograde`` (:mod:`gillab.bench.autograde`): the grading pipeline's benchmark, when installed.
+
+Every ratio is the median of at least 5 paired repeats, with min and max. ``goals`` holds each goal
+of the benchmark as met, missed or not measured (:mod:`gillab.bench.goals`); none is an error.
+"""
+
+from .run import SECTION_STATUSES, SECTIONS, run_benchmark
+from .settings import FULL, QUICK, BenchSettings, settings_for
+from .table import format_table
+
+__all__ = ["run_benchmark", "SECTIONS", "SECTION_STATUSES", "BenchSettings", "FULL", "QUICK", "settings_for", "format_table"]

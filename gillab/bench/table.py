@@ -1,0 +1,149 @@
+"""The benchmark result as a plain-text table: what ``gillab bench`` prints.
+
+>>> format_seconds(0.0041), format_seconds(2.5)
+('4.1 ms', '2.50 s')
+>>> format_summary({"median": 1.72, "min": 1.6, "max": 1.8, "repeats": 5}, "x")
+'1.72x (1.60-1.80, 5 runs)'
+"""
+
+from __future__ import annotations
+
+from ..doctor import one_cpu_note
+
+__all__ = ["format_seconds", "format_summary", "format_table"]
+
+
+def format_seconds(seconds: float) -> str:
+    """Seconds with a unit that keeps three significant digits readable."""
+    return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def _value(value: float, unit: str) -> str:
+    if unit == "x":
+        return f"{value:.2f}x"
+    if unit == "fraction":
+        return f"{value * 100:.1f}%"
+    return format_seconds(value)
+
+
+def format_summary(summary: dict, unit: str) -> str:
+    """``median (min-max, repeats)`` of a :meth:`gillab.measure.Timing.summary` dict."""
+    if unit == "x":
+        spread = f"{summary['min']:.2f}-{summary['max']:.2f}"
+    else:
+        spread = f"{format_seconds(summary['min'])}-{format_seconds(summary['max'])}"
+    return f"{_value(summary['median'], unit)} ({spread}, {summary['repeats']} runs)"
+
+
+def _not_run(name: str, section: dict) -> list[str] | None:
+    # a course run whose notebooks failed still has its per-notebook lines to show
+    if section.get("status", "ok") == "ok" or section.get("per_notebook"):
+        return None
+    return [f"{name}: {section['status'].upper()}: {section.get('reason', '')}"]
+
+
+def _scaling(name: str, section: dict, modes) -> list[str]:
+    lines = [
+        f"{name}: {section['workload']} over 1..{section['n']:,}, serial {format_summary(section['serial_s'], 's')}"
+        + ("" if section["results_agree"] else "   RESULTS DISAGREE: a parallel run summed wrongly")
+    ]
+    header = "  workers  " + "".join(f"{mode + ' speedup':<36}" for mode in modes)
+    lines.append(header.rstrip())
+    workers = [row["workers"] for row in section[modes[0]]]
+    for index, count in enumerate(workers):
+        cells = []
+        for mode in modes:
+            row = section[mode][index]
+            where = " (in this process)" if mode == "processes" and row["ran_in_caller_process"] else ""
+            cells.append(f"{format_summary(row['speedup'], 'x') + where:<36}")
+        lines.append(f"  {count:<9}" + "".join(cells).rstrip())
+    return lines
+
+
+def _io(section: dict) -> list[str]:
+    return [
+        f"io: {section['requests']} requests at {format_seconds(section['latency_s'])} latency: serial "
+        f"{format_summary(section['serial_s'], 's')}, {section['threads']} threads {format_summary(section['threaded_s'], 's')}",
+        f"  speedup {format_summary(section['speedup'], 'x')}; at most {section['max_in_flight']} requests in the server at once",
+    ]
+
+
+def _overhead(section: dict) -> list[str]:
+    return [
+        f"joblib_overhead ({section['workers']} workers): cold start {format_summary(section['cold_start_s'], 's')}, "
+        f"warm call {format_summary(section['warm_call_s'], 's')}"
+    ]
+
+
+def _break_even(section: dict) -> list[str]:
+    points = ", ".join(f"{point['n']:,}: {point['speedup']['median']:.2f}x" for point in section["points"])
+    if section["n"] is None:
+        head = f"break_even_n ({section['workers']} processes): not reached up to a serial run of {format_seconds(section['max_serial_s'])}"
+    else:
+        low = section["bracket"][0]
+        between = f" (between {low:,} and {section['n']:,})" if low is not None else ""
+        head = f"break_even_n ({section['workers']} processes): n = {section['n']:,}{between}"
+    return [head, f"  median speedup by n: {points}"]
+
+
+def _course(section: dict) -> list[str]:
+    if not section["notebooks"]:
+        return [f"course_run_s: no notebooks ({section.get('reason', '')})"]
+    lines = [f"course_run_s: {section['notebooks']} notebooks in {format_seconds(section['seconds'])} ({section['status']})"]
+    for entry in section["per_notebook"]:
+        error = f"  {entry['error']}" if entry.get("error") else ""
+        lines.append(f"  {entry['name']:<45} {format_seconds(entry['seconds']):>10}  {entry['status']}{error}")
+    return lines
+
+
+def _autograde(section: dict) -> list[str]:
+    lines = [f"autograde: {section['assignment']}, {section['submissions']} submissions"]
+    for key, value in section["result"].items():
+        if isinstance(value, (int, float, str)) or (isinstance(value, dict) and "median" in value):
+            shown = format_summary(value, "x" if "speedup" in key else "s") if isinstance(value, dict) else value
+            lines.append(f"  {key}: {shown}")
+    return lines
+
+
+def _goals(goals: list[dict]) -> list[str]:
+    lines = ["Goals (a missed goal is reported, not an error)", f"  {'goal':<26}{'target':<42}{'measured':<12}status"]
+    for goal in goals:
+        measured = "-" if goal["measured"] is None else _value(goal["measured"], goal["unit"])
+        note = f"  ({goal['note']})" if goal["note"] else ""
+        lines.append(f"  {goal['name']:<26}{goal['goal']:<42}{measured:<12}{goal['status'].upper()}{note}")
+    return lines
+
+
+_SECTIONS = [
+    ("cpu_sum", lambda section: _scaling("cpu_sum", section, ("threads", "processes"))),
+    ("gil_release", lambda section: _scaling("gil_release", section, ("threads",))),
+    ("io", _io),
+    ("joblib_overhead", _overhead),
+    ("break_even_n", _break_even),
+    ("course_run_s", _course),
+    ("autograde", _autograde),
+]
+
+
+def format_table(result: dict) -> str:
+    """Every section of a benchmark ``result`` and its goals, as lines of text."""
+    machine = result["machine"]
+    lines = [
+        f"GIL Lab benchmark, {result['settings']['name']} run, {result['date'][:19]} UTC, took {format_seconds(result['duration_s'])}",
+        f"Python {machine['python_version']} ({machine['build']}, GIL {'on' if machine['gil_enabled'] else 'off'}); "
+        f"os.cpu_count() {machine['os_cpu_count']}, effective CPUs {machine['effective_cpus']}; {machine['cpu_model']}",
+    ]
+    if result["settings"]["name"] == "quick":
+        lines.append("Quick run: small sizes, numbers and goals are indicative only.")
+    note = one_cpu_note(machine["effective_cpus"])
+    if note:
+        lines.append(note)
+    for name, formatter in _SECTIONS:
+        section = result.get(name)
+        if section is None:
+            continue
+        lines.append("")
+        lines += _not_run(name, section) or formatter(section)
+    lines.append("")
+    lines += _goals(result["goals"])
+    return "\n".join(lines)

@@ -1,0 +1,277 @@
+"""``gillab bench``: a quick run writes every field in the reference schema, saves a loadable
+reference, and refuses bad arguments before measuring anything. The search and goal logic is
+checked on made-up measurements. No test here asserts a speed: only shapes, what ran where, and
+the logic that turns numbers into verdicts.
+"""
+
+import json
+import subprocess
+import sys
+import types
+from datetime import datetime
+
+import nbformat
+import pytest
+
+from gillab.bench import SECTION_STATUSES, SECTIONS, QUICK, format_table, run_benchmark
+from gillab.bench import overhead
+from gillab.bench.autograde import measure_autograde
+from gillab.bench.course_run import run_course
+from gillab.bench.goals import GOAL_STATUSES, evaluate_goals
+from gillab.reference import load_references, speedup_points, validate_reference
+
+
+def gillab(*args, cwd, timeout=600):
+    return subprocess.run([sys.executable, "-m", "gillab", *args], capture_output=True, text=True, cwd=cwd, timeout=timeout)
+
+
+def write_notebook(path, source):
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nbformat.write(notebook, path)
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    """One ``gillab bench --quick`` on a one-notebook course, saving a reference (about 30 s)."""
+    folder = tmp_path_factory.mktemp("bench")
+    (folder / "course").mkdir()
+    write_notebook(folder / "course/01-sums.ipynb", "from gillab.chunks import split_range\nassert split_range(1, 21, 4)[0] == (1, 6)")
+    result = gillab(
+        "bench", "--quick", "--out", "results.json", "--course", "course", "--save-reference", "refs",
+        "--skip", "autograde", cwd=folder,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return folder, json.loads((folder / "results.json").read_text()), result.stdout
+
+
+def summary_ok(summary, minimum_repeats=5):
+    return (
+        set(summary) == {"median", "min", "max", "repeats"}
+        and summary["repeats"] >= minimum_repeats
+        and summary["min"] <= summary["median"] <= summary["max"]
+    )
+
+
+def test_quick_run_is_in_the_reference_schema_with_every_section(quick_run):
+    _, data, _ = quick_run
+    validate_reference(data)
+    datetime.fromisoformat(data["date"])
+    assert data["quick"] is True and data["settings"]["name"] == "quick"
+    for key in ("python_version", "build", "free_threaded_build", "gil_enabled", "os_cpu_count", "effective_cpus", "cpu_model"):
+        assert key in data["machine"]
+    for name in SECTIONS:
+        assert data[name]["status"] in SECTION_STATUSES, name
+    assert {name: data[name]["status"] for name in SECTIONS} == {
+        **{name: "ok" for name in SECTIONS}, "autograde": "skipped",
+    }
+
+
+def test_cpu_sum_has_every_worker_count_for_threads_and_processes(quick_run):
+    _, data, _ = quick_run
+    k = data["machine"]["effective_cpus"]
+    section = data["cpu_sum"]
+    assert section["n"] == section["calibration"]["n"] > 0 and section["results_agree"] is True
+    assert summary_ok(section["serial_s"])
+    for mode in ("threads", "processes"):
+        assert [row["workers"] for row in section[mode]] == list(range(1, 2 * k + 1))
+        assert sorted(section[f"{mode}_speedup"], key=int) == [str(w) for w in range(1, 2 * k + 1)]
+        for row in section[mode]:
+            assert summary_ok(row["seconds"]) and summary_ok(row["speedup"])
+            assert section[f"{mode}_speedup"][str(row["workers"])] == row["speedup"]
+    # what ran where: every thread count was real threads; processes beyond 1 left this process
+    assert [row["distinct_threads"] for row in section["threads"]] == list(range(1, 2 * k + 1))
+    assert all(not row["ran_in_caller_process"] for row in section["processes"] if row["workers"] > 1)
+
+
+def test_gil_release_is_threads_only_on_gil_releasing_work(quick_run):
+    _, data, _ = quick_run
+    section = data["gil_release"]
+    assert section["workload"] == "hash_blocks" and section["holds_gil"] is False
+    assert "processes" not in section
+    assert [row["workers"] for row in section["threads"]] == list(range(1, 2 * data["machine"]["effective_cpus"] + 1))
+    assert all(summary_ok(row["speedup"]) for row in section["threads"])
+
+
+def test_io_joblib_and_break_even_sections(quick_run):
+    _, data, _ = quick_run
+    io = data["io"]
+    assert (io["requests"], io["threads"]) == (32, 32)
+    assert summary_ok(io["serial_s"]) and summary_ok(io["threaded_s"]) and summary_ok(io["speedup"])
+    assert 2 <= io["max_in_flight"] <= 32, "the threaded fetches never overlapped in the server"
+    joblib = data["joblib_overhead"]
+    assert joblib["workers"] >= 2 and summary_ok(joblib["cold_start_s"]) and summary_ok(joblib["warm_call_s"])
+    even = data["break_even_n"]
+    sizes = [point["n"] for point in even["points"]]
+    assert sizes == [overhead.START_N * 2**i for i in range(len(sizes))]
+    assert even["n"] is None or even["n"] in sizes
+    assert all(summary_ok(point["speedup"]) for point in even["points"])
+
+
+def test_course_run_executed_the_course_folder_it_was_given(quick_run):
+    folder, data, _ = quick_run
+    course = data["course_run_s"]
+    assert course["notebooks"] == 1 and course["status"] == "ok"
+    assert [entry["name"] for entry in course["per_notebook"]] == ["01-sums.ipynb"]
+    assert course["seconds"] == course["per_notebook"][0]["seconds"] > 0
+    assert course["folder"] == str((folder / "course").resolve())
+
+
+def test_table_shows_every_section_and_goal(quick_run):
+    _, data, stdout = quick_run
+    for name in SECTIONS:
+        assert f"{name}" in stdout
+    assert "Quick run" in stdout and "Goals" in stdout
+    for goal in data["goals"]:
+        assert goal["status"] in GOAL_STATUSES
+        assert goal["name"] in stdout
+    assert [goal["name"] for goal in data["goals"]][2:] == [
+        "io", "joblib warm call", "course_run_s", "autograde speedup", "autograde sandbox cost",
+    ]
+
+
+def test_save_reference_writes_a_loadable_reference(quick_run):
+    folder, data, stdout = quick_run
+    references = load_references(folder / "refs")
+    assert len(references) == 1
+    reference = references[0]
+    assert reference["date"] == data["date"] and reference["machine"]["python_version"] == data["machine"]["python_version"]
+    assert reference["file"] in stdout
+    assert speedup_points(reference, "processes") == [(row["workers"], row["speedup"]["median"]) for row in data["cpu_sum"]["processes"]]
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--out", "."], "is a folder"),
+        (["--out", "missing/results.json"], "the folder missing does not exist"),
+        (["--skip", "cpu_sum,nonsense"], "unknown section nonsense; the sections are cpu_sum, gil_release"),
+        (["--course", "no-such-course"], "--course no-such-course: no such folder"),
+        (["--save-reference", "a-file.txt"], "is a file, not a folder"),
+        (["--quick", "--save-reference"], "--quick results are too small to ship"),
+        (["--repeat", "3"], "unrecognized arguments: --repeat 3"),
+    ],
+)
+def test_bad_arguments_are_refused_before_anything_runs(tmp_path, arguments, message):
+    (tmp_path / "a-file.txt").write_text("not a folder")
+    result = gillab("bench", *arguments, cwd=tmp_path, timeout=60)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert message in result.stderr
+    assert "[cpu_sum]" not in result.stderr and not (tmp_path / "bench-results.json").exists()
+
+
+def test_a_failing_section_is_recorded_and_the_others_still_run(monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the server caught fire")
+
+    monkeypatch.setattr("gillab.bench.run.measure_io", broken)
+    monkeypatch.setattr("gillab.bench.run.measure_autograde", lambda quick: {"status": "not available", "reason": "test"})
+    skip = [name for name in SECTIONS if name not in ("io", "autograde")]
+    result = run_benchmark(QUICK, skip=skip)
+    assert result["io"]["status"] == "failed" and result["io"]["reason"] == "RuntimeError: the server caught fire"
+    assert result["autograde"] == {"status": "not available", "reason": "test", "elapsed_s": result["autograde"]["elapsed_s"]}
+    assert result["cpu_sum"]["status"] == "skipped"
+    io_goal = next(goal for goal in result["goals"] if goal["name"] == "io")
+    assert io_goal["status"] == "not measured" and "caught fire" in io_goal["note"]
+    assert "io: FAILED: RuntimeError: the server caught fire" in format_table(result)
+
+
+def test_unknown_sections_cannot_be_skipped():
+    with pytest.raises(ValueError, match="unknown section"):
+        run_benchmark(QUICK, skip=["cpu"])
+
+
+def test_course_run_records_a_failing_notebook_and_runs_the_next(tmp_path):
+    write_notebook(tmp_path / "01-broken.ipynb", "raise ValueError('chapter one is broken')")
+    write_notebook(tmp_path / "02-fine.ipynb", "open('written-by-the-notebook.txt', 'w').write('x')")
+    section = run_course(tmp_path)
+    assert section["status"] == "failed" and section["notebooks"] == 2
+    broken, fine = section["per_notebook"]
+    assert broken["status"] == "failed" and "chapter one is broken" in broken["error"]
+    assert fine["status"] == "ok" and "error" not in fine
+    assert section["seconds"] == broken["seconds"] + fine["seconds"]
+    assert not (tmp_path / "written-by-the-notebook.txt").exists(), "notebooks must run in a copy of the folder"
+
+
+def test_course_run_reports_no_notebooks_honestly(tmp_path):
+    section = run_course(tmp_path)
+    assert (section["status"], section["notebooks"], section["seconds"]) == ("no notebooks", 0, 0.0)
+    assert "no notebooks" in section["reason"]
+
+
+def test_autograde_calls_the_grading_benchmark_when_it_is_there(monkeypatch):
+    calls = []
+
+    def autograde_benchmark(assignment, submissions, quick):
+        calls.append((assignment, submissions, quick))
+        return {"speedup": {"median": 1.7, "min": 1.6, "max": 1.8, "repeats": 5}, "sandbox_overhead": 0.12}
+
+    monkeypatch.setitem(sys.modules, "gillab.grading.benchmark", types.SimpleNamespace(autograde_benchmark=autograde_benchmark))
+    section = measure_autograde(quick=False)
+    assert calls == [("ps1_parallel_sum", 40, False)]
+    assert section["status"] == "ok" and section["result"]["sandbox_overhead"] == 0.12
+    goals = {goal["name"]: goal for goal in evaluate_goals({"machine": {"effective_cpus": 2}, "autograde": section})}
+    assert goals["autograde speedup"]["status"] == "met"
+    assert goals["autograde sandbox cost"]["status"] == "missed"
+
+
+def test_autograde_without_the_grading_pipeline_says_why(monkeypatch):
+    monkeypatch.setitem(sys.modules, "gillab.grading", None)  # None in sys.modules: "not installed"
+    monkeypatch.delitem(sys.modules, "gillab.grading.benchmark", raising=False)
+    section = measure_autograde(quick=True)
+    assert section["status"] == "not available"
+    assert "gillab.grading.benchmark is not installed" in section["reason"]
+
+
+@pytest.mark.parametrize(
+    "processes_x2, status",
+    [(1.70, "met"), (1.69, "missed")],
+)
+def test_process_goal_is_085_of_the_ideal_at_the_effective_cpus(processes_x2, status):
+    row = {"workers": 2, "speedup": {"median": processes_x2}}
+    result = {"machine": {"effective_cpus": 2}, "cpu_sum": {"status": "ok", "processes": [{"workers": 1, "speedup": {"median": 1.0}}, row]}}
+    goal = evaluate_goals(result)[0]
+    assert (goal["name"], goal["measured"], goal["status"]) == ("cpu_sum processes x2", processes_x2, status)
+
+
+def test_goals_of_a_one_cpu_machine_and_of_missing_sections():
+    goals = {goal["name"]: goal for goal in evaluate_goals({"machine": {"effective_cpus": 1}})}
+    assert goals["cpu_sum processes x1"]["status"] == "not measured"
+    assert goals["cpu_sum processes x1"]["note"] == "cpu_sum was not run"
+    assert goals["gil_release threads x1"]["goal"].startswith(">= 0.80x")
+    assert all(goal["status"] == "not measured" for goal in goals.values())
+
+
+@pytest.mark.parametrize(
+    "speedups, expected_n, bracket",
+    [
+        ([0.2, 0.6, 1.1, 1.3], 4096 * 4, [4096 * 2, 4096 * 4]),
+        ([0.2, 1.05, 0.9, 1.2, 1.4], 4096 * 8, [4096 * 4, 4096 * 8]),  # a lucky win earlier does not count
+        ([1.2, 1.3], 4096, [None, 4096]),
+    ],
+)
+def test_break_even_is_the_first_size_from_which_processes_always_win(monkeypatch, speedups, expected_n, bracket):
+    measured = iter(speedups)
+
+    def fake_measure_speedups(function, n, configs, repeats, warmup):
+        timing = {"median": 0.001, "min": 0.001, "max": 0.001, "repeats": repeats}
+        return [{"seconds": timing}, {"seconds": timing, "speedup": {**timing, "median": next(measured)}}]
+
+    monkeypatch.setattr(overhead, "measure_speedups", fake_measure_speedups)
+    section = overhead.find_break_even(workers=2, max_serial_s=10.0, repeats=5)
+    assert (section["n"], section["bracket"]) == (expected_n, bracket)
+    assert len(section["points"]) == len(speedups)
+
+
+def test_break_even_that_is_never_reached_says_so(monkeypatch):
+    def fake_measure_speedups(function, n, configs, repeats, warmup):
+        timing = {"median": n * 1e-7, "min": n * 1e-7, "max": n * 1e-7, "repeats": repeats}
+        return [{"seconds": timing}, {"seconds": timing, "speedup": {**timing, "median": 0.5}}]
+
+    monkeypatch.setattr(overhead, "measure_speedups", fake_measure_speedups)
+    section = overhead.find_break_even(workers=2, max_serial_s=0.01, repeats=5)
+    assert section["n"] is None and section["bracket"] is None
+    assert section["points"][-1]["serial_s"]["median"] * 2 > 0.01
+    from gillab.bench.table import _break_even
+
+    assert "not reached up to a serial run of 10.0 ms" in _break_even(section)[0]
