@@ -2,9 +2,9 @@
 
 import re
 
-import yaml
+from conftest import REPO, import_server_side
 
-from conftest import REPO
+yaml = import_server_side("yaml")
 
 try:
     import tomllib
