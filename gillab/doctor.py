@@ -33,6 +33,26 @@ def gil_enabled() -> bool:
     return True if check is None else bool(check())
 
 
+def _gil_switch() -> str | None:
+    """How a free-threaded build was asked for the GIL at start-up (``PYTHON_GIL=1`` or ``-X gil=1``)."""
+    if not free_threaded_build():
+        return None  # a standard build always has the GIL and ignores both
+    if str(sys._xoptions.get("gil", "")) == "1":
+        return "-X gil=1"
+    return "PYTHON_GIL=1" if os.environ.get("PYTHON_GIL") == "1" else None
+
+
+def _gil_state(facts: dict) -> str:
+    if not facts["gil_enabled"]:
+        return "DISABLED: threads can run Python in parallel"
+    if not facts["free_threaded_build"]:
+        return "enabled"
+    # a free-threaded build turns the GIL back on when asked to, or for good when it imports an
+    # extension module that does not declare itself safe without it (with a RuntimeWarning)
+    why = f"{facts['gil_switch']} turned it on" if facts.get("gil_switch") else "an extension module that needs it turned it back on"
+    return f"enabled, although this build is free-threaded: {why}"
+
+
 def _start_method() -> str:
     # get_start_method() without allow_none would fix the method for the whole process;
     # get_all_start_methods() lists the platform's default first
@@ -67,6 +87,7 @@ def collect_facts(root: str = "/") -> dict:
         "build": "free-threaded" if free_threaded_build() else "standard (with GIL)",
         "free_threaded_build": free_threaded_build(),
         "gil_enabled": gil_enabled(),
+        "gil_switch": _gil_switch(),
         "switch_interval_s": sys.getswitchinterval(),
         "start_method": _start_method(),
         "platform": platform.platform(),
@@ -85,8 +106,9 @@ def format_facts(facts: dict) -> str:
     quota = facts["cgroup_cpu_quota"]
     lines = [
         f"Python            {facts['python_version']} ({facts['implementation']}, {facts['build']})",
-        f"GIL               {'enabled' if facts['gil_enabled'] else 'DISABLED: threads can run Python in parallel'}",
-        f"Switch interval   {facts['switch_interval_s'] * 1000:g} ms (sys.getswitchinterval())",
+        f"GIL               {_gil_state(facts)}",
+        f"Switch interval   {facts['switch_interval_s'] * 1000:g} ms (sys.getswitchinterval()"
+        f"{'' if facts['gil_enabled'] else '; no effect while the GIL is off'})",
         f"Start method      {facts['start_method']} (multiprocessing)",
         f"CPU               {facts['cpu_model']}",
         f"os.cpu_count()    {facts['os_cpu_count']}",

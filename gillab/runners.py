@@ -5,7 +5,9 @@ chunk saying which process and thread ran it and when. Times come from ``time.pe
 which on Linux, macOS and Windows reads a clock shared by every process of the machine, so spans
 from worker processes line up with the caller's. With ``n_ticks > 1`` a chunk is cut into that many
 slices and the end of each slice is recorded as a progress tick, for timelines of who made progress
-when.
+when, together with the CPU seconds the thread had spent on the chunk by then (``tick_cpu_s``): a
+slice whose CPU seconds add up with another thread's to more than the wall time both took is proof
+that the two threads computed at the same instant.
 
 >>> from gillab.chunks import split_range
 >>> from gillab.workloads import count_sum
@@ -47,7 +49,8 @@ class Span:
     ``threading.get_ident()``, is not handed straight to the next thread when one ends.
 
     ``start``/``end`` are ``perf_counter`` seconds; ``ticks`` the end time of each slice when the
-    chunk was cut for progress; ``cpu_s`` the CPU seconds the running thread spent on it.
+    chunk was cut for progress, and ``tick_cpu_s`` the CPU seconds the running thread had spent on
+    the chunk at each of those ticks; ``cpu_s`` the CPU seconds the running thread spent on it.
     """
 
     kind: str
@@ -59,6 +62,7 @@ class Span:
     end: float
     cpu_s: float
     ticks: tuple[float, ...] = ()
+    tick_cpu_s: tuple[float, ...] = ()
 
     @property
     def seconds(self) -> float:
@@ -105,13 +109,14 @@ def traced_chunk(function, lo: int, hi: int, n_ticks: int = 1, kind: str = "seri
     with ``KeyboardInterrupt`` if a thread run was cancelled (an interrupted kernel).
     """
     start, cpu_start = time.perf_counter(), time.thread_time()
-    ticks = []
+    ticks, tick_cpu = [], []
     value = 0
     for slice_lo, slice_hi in split_range(lo, hi, n_ticks) if n_ticks > 1 else [(lo, hi)]:
         if kind == "thread" and _cancelled.is_set():
             raise KeyboardInterrupt("run cancelled")
         value += function(slice_lo, slice_hi)
         ticks.append(time.perf_counter())
+        tick_cpu.append(time.thread_time() - cpu_start)
     end = time.perf_counter()
     span = Span(
         kind=kind,
@@ -123,6 +128,7 @@ def traced_chunk(function, lo: int, hi: int, n_ticks: int = 1, kind: str = "seri
         end=end,
         cpu_s=time.thread_time() - cpu_start,
         ticks=tuple(ticks) if n_ticks > 1 else (),
+        tick_cpu_s=tuple(tick_cpu) if n_ticks > 1 else (),
     )
     return value, span
 

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, free_port
+from conftest import REPO, free_port, import_server_side
 from gillab.launch import find_course_root, lab_command, lab_environment
+
+import_server_side("jupyterlab")
 
 TOKEN = "gillab-test-token"
 

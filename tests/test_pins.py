@@ -3,9 +3,10 @@
 import re
 
 import pytest
-import yaml
 
-from conftest import REPO
+from conftest import REPO, import_server_side
+
+yaml = import_server_side("yaml")
 
 try:
     import tomllib
