@@ -11,7 +11,7 @@ from .measure import amdahl_speedup
 from .plots import speedup_chart, timeline
 from .reference import describe, load_references, speedup_points
 
-__all__ = ["measured_speedup_chart", "heartbeat_chart", "amdahl_chart", "timelines", "delays_chart", "break_even_chart", "reference_chart", "show_references"]
+__all__ = ["measured_speedup_chart", "requests_chart", "heartbeat_chart", "amdahl_chart", "timelines", "delays_chart", "break_even_chart", "reference_chart", "show_references"]
 
 
 def _axes(ax, size):
@@ -27,20 +27,52 @@ def measured_speedup_chart(rows, ax=None, title: str = "Speedup against workers 
     """:func:`gillab.plots.speedup_chart` for rows of :func:`gillab.speedup.measure_speedups`,
     whose speedups are summaries: the median is drawn."""
     rows = [{**row, "speedup": row["speedup"]["median"]} for row in rows]
-    return speedup_chart(rows, ax=ax, title=title)
+    ax = speedup_chart(rows, ax=ax, title=title)
+    ax.set_ylim(bottom=0)  # a speedup of 0.9 must not look like a fall to the bottom of the chart
+    return ax
+
+
+def requests_chart(runs, labels, ax=None):
+    """Each request of each :class:`gillab.io_tasks.FetchRun` as a bar from when it was sent to when
+    its answer arrived; one group of rows per run, times from that run's first request."""
+    runs, labels = list(runs), list(labels)
+    if not runs or len(runs) != len(labels):
+        raise ValueError(f"give one label per run, got {len(runs)} runs and {len(labels)} labels")
+    rows = sum(len(run.intervals) for run in runs)
+    ax = _axes(ax, (7, 0.8 + 0.3 * rows))
+    colours = ["tab:gray", "tab:red", "tab:blue", "tab:green", "tab:purple"]
+    row, ticks, names = 0, [], []
+    for index, (run, label) in enumerate(zip(runs, labels)):
+        origin = min(start for start, _ in run.intervals)
+        for number, (start, end) in enumerate(run.intervals):
+            ax.broken_barh([(start - origin, end - start)], (row - 0.35, 0.7), color=colours[index % len(colours)])
+            ticks.append(row)
+            names.append(f"{label}: request {number + 1}")
+            row += 1
+    ax.set_yticks(ticks)
+    ax.set_yticklabels(names, fontsize="small")
+    ax.invert_yaxis()
+    ax.set_xlabel("seconds since the first request")
+    ax.set_title("When each request was waiting for the server")
+    return ax
 
 
 def heartbeat_chart(runs, labels, ax=None):
     """The time between two redraws of a UI loop (:func:`gillab.io_tasks.ui_session`) over time,
-    one line per run: a freeze shows as one tall spike."""
+    one colour per run: a freeze shows as one tall line."""
     runs, labels = list(runs), list(labels)
     if not runs or len(runs) != len(labels):
         raise ValueError(f"give one label per run, got {len(runs)} runs and {len(labels)} labels")
     ax = _axes(ax, (6.5, 3))
-    for run, label in zip(runs, labels):
-        beats = run.beats
-        gaps = [(later - beats[0], (later - earlier) * 1000) for earlier, later in zip(beats, beats[1:])]
-        ax.plot(*zip(*gaps), "o-", markersize=3, label=f"{label} (largest gap {run.largest_gap_s * 1000:.0f} ms)")
+    colours = ["tab:red", "tab:blue", "tab:green", "tab:purple"]
+    for index, (run, label) in enumerate(zip(runs, labels)):
+        beats, colour = run.beats, colours[index % len(colours)]
+        times = [later - beats[0] for later in beats[1:]]
+        gaps = [(later - earlier) * 1000 for earlier, later in zip(beats, beats[1:])]
+        # one line per redraw, as tall as the wait before it: a freeze is one tall line
+        ax.vlines(times, 0, gaps, color=colour, linewidth=2, alpha=0.7)
+        ax.plot(times, gaps, "o", color=colour, markersize=3,
+                label=f"{label} (largest gap {run.largest_gap_s * 1000:.0f} ms)")
     ax.set_xlabel("seconds since the UI started")
     ax.set_ylabel("time since last redraw (ms)")
     ax.set_title("Does the UI keep redrawing while the data loads?")

@@ -69,6 +69,13 @@ def max_in_flight(log) -> int:
     return peak
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's default listen backlog is 5: a burst of simultaneous connections (an asyncio
+    # client, a large thread pool) overflows it, and the kernel drops the extra connection attempts,
+    # which the client only retries after about a second
+    request_queue_size = 128
+
+
 def _friends(user: int) -> list[str]:
     return [_NAMES[(user * 7 + step * 5) % len(_NAMES)] for step in range(3 + user % 4)]
 
@@ -101,7 +108,7 @@ class ChatServer:
         if self._server is not None:
             return self
         self._stopping.clear()
-        self._server = ThreadingHTTPServer(("127.0.0.1", self._port), self._handler_class())
+        self._server = _Server(("127.0.0.1", self._port), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="chat-api", daemon=True)
         self._thread.start()
