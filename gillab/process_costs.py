@@ -16,6 +16,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -264,15 +266,31 @@ def run_in_fresh_process(function, *args, start_method: str = PORTABLE_START_MET
     timeout_s = require_positive_number("timeout_s", timeout_s, maximum=600)
     name = getattr(function, "__qualname__", repr(function))
     context = multiprocessing.get_context(start_method)
-    try:
-        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-            value = pool.submit(function, *args).result(timeout=timeout_s)
-    except BrokenProcessPool:
-        return FreshProcessOutcome(
-            name, start_method, False,
-            error="the worker process died while loading the task: it could not find the function "
-            f"(it looks for {getattr(function, '__module__', '?')}.{name}, and a fresh process has no such thing)",
-        )
-    except (pickle.PicklingError, AttributeError, TypeError) as error:
-        return FreshProcessOutcome(name, start_method, False, error=f"{type(error).__name__}: {error}")
+    with tempfile.TemporaryDirectory(prefix="gillab-worker-") as folder:
+        # the worker's own error message goes to a file instead of the notebook, and into the outcome
+        log = os.path.join(folder, "stderr.txt")
+        try:
+            with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_stderr_to, initargs=(log,)) as pool:
+                value = pool.submit(function, *args).result(timeout=timeout_s)
+        except BrokenProcessPool:
+            return FreshProcessOutcome(name, start_method, False, error=_worker_error(log, function, name))
+        except (pickle.PicklingError, AttributeError, TypeError) as error:
+            return FreshProcessOutcome(name, start_method, False, error=f"{type(error).__name__}: {error}")
     return FreshProcessOutcome(name, start_method, True, value=value)
+
+
+def _stderr_to(path: str) -> None:
+    sys.stderr = open(path, "a", buffering=1)  # noqa: SIM115 - lives as long as the worker
+
+
+def _worker_error(log: str, function, name: str) -> str:
+    try:
+        with open(log) as file:
+            lines = [line.strip() for line in file if line.strip()]
+    except OSError:
+        lines = []
+    said = f" It said: {lines[-1]}" if lines else ""
+    return (
+        f"the worker process died while loading the task: it looked for {getattr(function, '__module__', '?')}.{name} "
+        f"and a fresh process has no such thing.{said}"
+    )
