@@ -19,11 +19,21 @@ from .hardware import cpu_limits
 __all__ = ["timing_text", "cpu_context", "speedup_table", "delays_table", "argument_costs_table", "break_even_table"]
 
 
+def _unit(seconds: float) -> tuple[str, float]:
+    for unit, scale in (("s", 1.0), ("ms", 1e3), ("µs", 1e6)):
+        if seconds >= 1 / scale:
+            return unit, scale
+    return "µs", 1e6
+
+
+def _compact(timing) -> str:
+    unit, scale = _unit(timing.median)
+    return f"{timing.median * scale:.3g} {unit} ({timing.min * scale:.3g}-{timing.max * scale:.3g})"
+
+
 def timing_text(timing) -> str:
     """A :class:`gillab.measure.Timing` in a unit that suits it (s, ms or µs): median, min, max, runs."""
-    for unit, scale in (("s", 1.0), ("ms", 1e3), ("µs", 1e6)):
-        if timing.median >= 1 / scale or unit == "µs":
-            break
+    unit, scale = _unit(timing.median)
     return (
         f"{timing.median * scale:.2f} {unit} (min {timing.min * scale:.2f}, max {timing.max * scale:.2f} {unit}, "
         f"{len(timing.samples)} runs)"
@@ -93,7 +103,8 @@ def _size(size_bytes: int) -> str:
 
 
 def argument_costs_table(costs) -> str:
-    """A table of :func:`gillab.process_costs.argument_costs`: milliseconds, median (min-max)."""
+    """A table of :func:`gillab.process_costs.argument_costs`: median (min-max) of each, in a unit
+    that suits it."""
     costs = list(costs)
     if not costs:
         raise ValueError("no costs to show: run argument_costs first")
@@ -103,9 +114,10 @@ def argument_costs_table(costs) -> str:
     ]
     for cost in costs:
         lines.append(
-            f"{_size(cost.size_bytes):>9}  {_spread(cost.pickle.summary(), 1000, 2) + ' ms':<24} "
-            f"{_spread(cost.threads.summary(), 1000, 2) + ' ms':<24} {_spread(cost.processes.summary(), 1000, 2) + ' ms':<24}"
+            f"{_size(cost.size_bytes):>9}  {_compact(cost.pickle):<24} {_compact(cost.threads):<24} "
+            f"{_compact(cost.processes):<24}".rstrip()
         )
+    lines.append("(median, and min-max, of the repeats)")
     return "\n".join(lines)
 
 

@@ -48,7 +48,9 @@ def test_delays_table_lists_each_experiment_in_milliseconds():
 def test_argument_costs_table_has_a_row_per_size():
     timing = Timing((0.001, 0.002, 0.003))
     table = argument_costs_table([ArgumentCost(20_000_000, 2, timing, timing, timing)])
-    assert "20 MB" in table and "to 2 processes" in table and "2.00 (1.00-3.00) ms" in table
+    assert "20 MB" in table and "to 2 processes" in table and "2 ms (1-3)" in table
+    tiny = argument_costs_table([ArgumentCost(1000, 2, Timing((4e-7, 5e-7)), timing, timing)])
+    assert "0.45 µs (0.4-0.5)" in tiny
 
 
 def test_break_even_table_says_where_processes_won_or_that_they_never_did():
