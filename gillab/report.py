@@ -1,22 +1,27 @@
 """Plain-text reports for the chapters: how many CPUs count here, and tables of measured results.
 
-Only formatting happens here; every number comes from a measurement passed in.
+Mostly formatting of measurements passed in; :func:`cpu_context` and :func:`machine_load` also take
+two quick readings of the machine (its CPU limits, its load average) when not given them.
 
 >>> print(cpu_context(effective_cpus=2, os_cpu_count=8))
 Effective CPUs here: 2 (os.cpu_count() reports 8; a quota or an affinity mask limits this Python to 2)
 >>> from gillab.measure import Timing
 >>> timing_text(Timing((0.0000012, 0.0000011, 0.000003)))
 '1.20 µs (min 1.10, max 3.00 µs, 3 runs)'
+>>> print(machine_load(effective_cpus=2, load=1.5))
+Load average over the last minute: 1.50 (os.getloadavg()), on 2 effective CPUs: other programs seem to be using the CPUs (this kernel's own start counts a little too), so parallel speedups may come out lower than this machine can reach.
 >>> print(cpu_context(effective_cpus=1, os_cpu_count=1).splitlines()[1][:24])
 Only one CPU is availabl
 """
 
 from __future__ import annotations
 
+import os
+
 from .doctor import one_cpu_note
 from .hardware import cpu_limits
 
-__all__ = ["timing_text", "cpu_context", "speedup_table", "delays_table", "argument_costs_table", "break_even_table"]
+__all__ = ["timing_text", "cpu_context", "machine_load", "speedup_table", "delays_table", "argument_costs_table", "break_even_table"]
 
 
 def _unit(seconds: float) -> tuple[str, float]:
@@ -55,6 +60,31 @@ def cpu_context(effective_cpus: int | None = None, os_cpu_count: int | None = No
         )
     note = one_cpu_note(effective_cpus)
     return line if note is None else f"{line}\n{note}"
+
+
+def machine_load(effective_cpus: int | None = None, load: float | None = None) -> str:
+    """How busy the machine is (the one-minute load average, measured now unless given), in words.
+
+    Speedups need free CPUs, and the effective CPU count cannot see other programs using them.
+    Returns an empty string where the load cannot be read (Windows) or means nothing here (one
+    effective CPU: a quota, whose holder does not see the host's load).
+    """
+    if effective_cpus is None:
+        effective_cpus = cpu_limits().effective
+    if effective_cpus < 2:
+        return ""
+    if load is None:
+        try:
+            load = os.getloadavg()[0]
+        except (AttributeError, OSError):
+            return ""
+    line = f"Load average over the last minute: {load:.2f} (os.getloadavg()), on {effective_cpus} effective CPUs"
+    if load >= 0.75:
+        return (
+            f"{line}: other programs seem to be using the CPUs (this kernel's own start counts a little too), "
+            "so parallel speedups may come out lower than this machine can reach."
+        )
+    return f"{line}: the machine is quiet."
 
 
 def _spread(summary: dict, scale: float = 1.0, digits: int = 3) -> str:

@@ -6,7 +6,15 @@ from gillab.convoy import ResponseDelays
 from gillab.doctor import one_cpu_note
 from gillab.measure import Timing
 from gillab.process_costs import ArgumentCost, BreakEven
-from gillab.report import argument_costs_table, break_even_table, cpu_context, delays_table, speedup_table, timing_text
+from gillab.report import (
+    argument_costs_table,
+    break_even_table,
+    cpu_context,
+    delays_table,
+    machine_load,
+    speedup_table,
+    timing_text,
+)
 
 
 def summary(median, low, high, repeats=5):
@@ -58,3 +66,10 @@ def test_break_even_table_says_where_processes_won_or_that_they_never_did():
     assert "first beat the serial loop at n = 1,000,000" in won and "1.50x" in won
     lost = break_even_table(BreakEven(2, [(1000, 0.1, 0.001, 0.01)]))
     assert "did not beat the serial loop at any size measured (up to 1,000)" in lost
+
+
+def test_machine_load_says_whether_other_programs_compete():
+    assert machine_load(effective_cpus=4, load=0.1).endswith("on 4 effective CPUs: the machine is quiet.")
+    assert "other programs seem to be using the CPUs" in machine_load(effective_cpus=2, load=3.0)
+    assert machine_load(effective_cpus=1, load=3.0) == ""  # one CPU: the one-CPU note says it all
+    assert machine_load(effective_cpus=2).startswith("Load average over the last minute: ")
