@@ -25,7 +25,8 @@ from conftest import REPO
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 #: Notebooks that show labs. The course's chapter 03 joins this list once it embeds its labs.
-LAB_NOTEBOOKS = ["tests/fixtures/labs-demo.ipynb"]
+# the chapters that embed labs, and a fixture showing all three side by side (for the screenshots)
+LAB_NOTEBOOKS = ["course/03-the-problem-with-python.ipynb", "course/04-why-use-threads.ipynb", "tests/fixtures/labs-demo.ipynb"]
 UIS = ["lab", "notebook"]
 #: For each lab: the slider a learner moves (its CSS class) and the results column that shows it.
 LAB_SLIDERS = {
