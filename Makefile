@@ -40,7 +40,7 @@ exercises: setup
 	done
 
 # The grading tests of both problem sets, ROUNDS times in a row on this machine and again under a
-# Binder-like 1-CPU quota (../shared/tools/binder-sim); about STRESS_MINUTES, see README.
+# Binder-like 1-CPU quota (../shared/tools/binder-sim): about 10 minutes on a 2-core machine.
 ROUNDS ?= 30
 stress-grading: setup
 	GILLAB_STRESS_ROUNDS=$(ROUNDS) $(BIN)/python -m pytest -s -p no:cacheprovider tests/stress_problem_sets.py $(PYTEST_ARGS)

@@ -5,6 +5,13 @@ so the copy's gradebook and submission folders stay inside the copy) and ``solut
 runs from the copy's ``grader/`` folder with this Python's ``bin`` first on PATH, and with Jupyter's
 config and data folders pointed into the copy, so neither a personal ``~/.jupyter`` nor a
 ``JUPYTER_CONFIG_PATH`` set for the real course can leak in.
+
+One difference from an instructor's run, on purpose: the kernels talk to nbgrader over Unix sockets
+(``KernelManager.transport = "ipc"``) instead of TCP ports on 127.0.0.1. With TCP, jupyter_client
+picks free ports and the kernel binds them a moment later; on a busy machine another process can
+take one in between, and the kernel dies at start ("ZMQError: Address already in use"), which
+happened once in 210 kernel starts during a stress run here. That is a start-up race, not a grading
+result, and Unix sockets cannot collide.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -32,36 +40,71 @@ def expected(assignment: str) -> dict:
     return json.loads((FIXTURES / assignment / "expected.json").read_text())
 
 
+IPC_CONFIG = """# written by tests/problem_set_course.py: kernels on Unix sockets, no TCP port race
+c.KernelManager.transport = "ipc"
+c.KernelManager.ip = {prefix!r}  # absolute: nbgrader and the kernel run in different folders
+"""
+
+
+def private_jupyter_dirs(folder: Path, runtime: str) -> dict:
+    """Environment variables giving Jupyter folders of its own under ``folder`` (with the IPC
+    transport configured) and ``runtime`` for the kernels' sockets: Unix socket paths must stay
+    short (about 100 bytes), so that one is a short temporary folder."""
+    for name in ("jupyter-config", "jupyter-data", "ipython"):
+        (folder / name).mkdir(exist_ok=True)
+    (folder / "jupyter-config" / "nbgrader_config.py").write_text(IPC_CONFIG.format(prefix=os.path.join(runtime, "kernel")))
+    return {
+        "JUPYTER_CONFIG_DIR": str(folder / "jupyter-config"),
+        "JUPYTER_DATA_DIR": str(folder / "jupyter-data"),
+        "JUPYTER_RUNTIME_DIR": runtime,
+        "IPYTHONDIR": str(folder / "ipython"),
+    }
+
+
 def make_course(folder: Path) -> Path:
     """A fresh course copy in ``folder``: config and sources only, nothing generated yet."""
     (folder / "grader").mkdir(parents=True)
     shutil.copy2(REPO / "grader" / "nbgrader_config.py", folder / "grader" / "nbgrader_config.py")
     shutil.copytree(REPO / "solutions", folder / "solutions")
-    for name in ("jupyter-config", "jupyter-data", "ipython"):
-        (folder / name).mkdir()
     return folder
 
 
-def nbgrader_env(course: Path) -> dict:
+def nbgrader_env(course: Path, runtime: str) -> dict:
     env = dict(os.environ)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     env["JUPYTER_CONFIG_PATH"] = str(course / "grader")
-    env["JUPYTER_CONFIG_DIR"] = str(course / "jupyter-config")
-    env["JUPYTER_DATA_DIR"] = str(course / "jupyter-data")
-    env["IPYTHONDIR"] = str(course / "ipython")
     env.pop("JUPYTER_PATH", None)
+    env.update(private_jupyter_dirs(course, runtime))
     return env
 
 
 def nbgrader(course: Path, *args: str, prefix: tuple = (), check: bool = True) -> subprocess.CompletedProcess:
     """``nbgrader ARGS`` run from the copy's grader/ folder; ``prefix`` wraps it (e.g. binder-sim)."""
     command = [*map(str, prefix), str(BIN / "nbgrader"), *args]
-    done = subprocess.run(
-        command, cwd=course / "grader", env=nbgrader_env(course), capture_output=True, text=True, timeout=NBGRADER_TIMEOUT_S
-    )
+    with tempfile.TemporaryDirectory(prefix="gk-") as runtime:
+        done = subprocess.run(
+            command, cwd=course / "grader", env=nbgrader_env(course, runtime), capture_output=True, text=True, timeout=NBGRADER_TIMEOUT_S
+        )
     if check and done.returncode != 0:
-        raise AssertionError(f"{' '.join(command)} exited {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-6000:]}")
+        raise AssertionError(f"{' '.join(command)} exited {done.returncode}; " + keep_log(course, done))
     return done
+
+
+def keep_log(course: Path, done: subprocess.CompletedProcess) -> str:
+    """Save nbgrader's whole output under test-artifacts/ (pytest's temporary folders are deleted
+    after a few runs) and return where, with each traceback nbgrader printed."""
+    folder = REPO / "test-artifacts" / "nbgrader"
+    folder.mkdir(parents=True, exist_ok=True)
+    log = folder / f"{course.name}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+    log.write_text(f"{done.args}\nexit {done.returncode}\n--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}")
+    lines, tracebacks, inside = done.stderr.splitlines(), [], 0
+    for line in lines:
+        if "Traceback" in line or "ERROR" in line:
+            inside = 40
+        if inside:
+            tracebacks.append(line)
+            inside -= 1
+    return f"whole log in {log}\n" + "\n".join(tracebacks[-200:])
 
 
 def submit(course: Path, assignment: str, student: str, notebook: Path) -> None:
@@ -179,7 +222,7 @@ def grader_snapshot() -> dict[str, tuple[int, int]]:
     }
 
 
-def validate(notebooks: list[Path], cwd: Path, config_path: Path | None = None) -> dict[str, dict]:
+def validate(notebooks: list[Path], cwd: Path) -> dict[str, dict]:
     """What JupyterLab's Validate button reports for each notebook: the nbgrader server extension
     loads the config from Jupyter's config path and the server's folder, then calls
     ``Validator(config=...).validate(path)``. Done here in a fresh Python, as the server would."""
@@ -197,15 +240,12 @@ def validate(notebooks: list[Path], cwd: Path, config_path: Path | None = None) 
     )
     env = dict(os.environ)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
-    for name in ("jupyter-config", "jupyter-data", "ipython"):
-        (cwd / name).mkdir(exist_ok=True)
-    env.update(JUPYTER_CONFIG_DIR=str(cwd / "jupyter-config"), JUPYTER_DATA_DIR=str(cwd / "jupyter-data"), IPYTHONDIR=str(cwd / "ipython"))
-    env.pop("JUPYTER_CONFIG_PATH", None)
-    if config_path is not None:
-        env["JUPYTER_CONFIG_PATH"] = str(config_path)
-    done = subprocess.run(
-        [sys.executable, "-c", script, *map(str, notebooks)], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
-    )
+    env.pop("JUPYTER_CONFIG_PATH", None)  # a student's machine: no course config, nbgrader's defaults
+    with tempfile.TemporaryDirectory(prefix="gk-") as runtime:
+        env.update(private_jupyter_dirs(cwd, runtime))
+        done = subprocess.run(
+            [sys.executable, "-c", script, *map(str, notebooks)], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
+        )
     if done.returncode != 0:
         raise AssertionError(f"validating {notebooks} failed:\n{done.stderr[-4000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
