@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 BIN := $(VENV)/bin
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lab test doctor bench ft-kernel test-ft clean
+.PHONY: help setup lab test doctor bench ft-kernel test-ft exercises stress-grading clean
 
 help:
 	@echo "make lab     set up .venv and open JupyterLab on the course (ARGS=\"--no-browser --port 8899\")"
@@ -21,6 +21,8 @@ help:
 	@echo "make bench   benchmark this machine, several minutes (ARGS=\"--quick\" for a short run); writes bench-results.json"
 	@echo "make ft-kernel  build a free-threaded Python (once, cached in ~/.cache/gillab) and add its Jupyter kernel"
 	@echo "make test-ft    run every test on the free-threaded Python (PYTEST_ARGS=... to select)"
+	@echo "make exercises       regenerate exercises/ from solutions/ with nbgrader (instructors)"
+	@echo "make stress-grading  grade the full-mark submissions $(ROUNDS) times, here and under a 1-CPU quota"
 	@echo "make clean   remove .venv and generated files"
 
 setup:
@@ -33,6 +35,20 @@ lab: setup
 test: setup
 	@echo "==> Running every test"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Every problem set in solutions/ is released into exercises/ by nbgrader itself, with the course's
+# grader/nbgrader_config.py (found because it runs inside grader/) and the venv's bin on PATH.
+exercises: setup
+	@for assignment in $$(cd solutions && ls -d */ | tr -d /); do \
+	  echo "==> nbgrader generate_assignment $$assignment"; \
+	  (cd grader && PATH="$(abspath $(BIN)):$$PATH" nbgrader generate_assignment "$$assignment" --force --log-level=WARN) || exit 1; \
+	done
+
+# The grading tests of both problem sets, ROUNDS times in a row on this machine and again under a
+# Binder-like 1-CPU quota (../shared/tools/binder-sim): about 10 minutes on a 2-core machine.
+ROUNDS ?= 30
+stress-grading: setup
+	GILLAB_STRESS_ROUNDS=$(ROUNDS) $(BIN)/python -m pytest -s -p no:cacheprovider tests/stress_problem_sets.py $(PYTEST_ARGS)
 
 doctor: setup
 	@$(BIN)/gillab doctor

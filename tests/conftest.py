@@ -54,3 +54,23 @@ def import_server_side(name: str):
             allow_module_level=True,
         )
     return importlib.import_module(name)
+
+
+# --- problem sets: nbgrader runs only in temporary copies of the course (tests/problem_set_course.py)
+@pytest.fixture(scope="session")
+def released_course(tmp_path_factory):
+    """A temporary course copy in which nbgrader has released every problem set."""
+    from problem_set_course import make_course, release
+
+    return release(make_course(tmp_path_factory.mktemp("course") / "released"))
+
+
+@pytest.fixture(scope="session")
+def graded_submissions(released_course, tmp_path_factory):
+    """Every submission fixture autograded by nbgrader (copies of ``released_course``), and a
+    snapshot of the repository's grader/ folder taken before grading started."""
+    from problem_set_course import ASSIGNMENTS, FIXTURES, grade_all, grader_snapshot
+
+    before = grader_snapshot()
+    plans = {assignment: {path.stem: path for path in sorted((FIXTURES / assignment).glob("*.ipynb"))} for assignment in ASSIGNMENTS}
+    return grade_all(released_course, tmp_path_factory.mktemp("graded"), plans, groups=2), before
