@@ -240,11 +240,20 @@ def run_processes(function, chunks, n_workers: int, n_ticks: int = 1) -> RunReco
     chunks, n_workers, n_ticks = _check(function, chunks, n_workers, n_ticks)
     caller = (os.getpid(), threading.get_native_id())
     start = time.perf_counter()
-    try:
-        results = Parallel(n_jobs=n_workers, backend="loky", batch_size=1)(
+    if n_workers == 1:
+        # joblib runs n_jobs=1 in the calling process; one task holding every chunk, sent to a
+        # pool, keeps the work in ONE worker process, which is what "1 process" must mean here
+        tasks, n_jobs = [delayed(_traced_chunks)(function, chunks, n_ticks)], 2
+    else:
+        tasks = [
             delayed(traced_chunk)(function, lo, hi, n_ticks, "process", index % n_workers)
             for index, (lo, hi) in enumerate(chunks)
-        )
+        ]
+        n_jobs = n_workers
+    try:
+        results = Parallel(n_jobs=n_jobs, backend="loky", batch_size=1)(tasks)
+        if n_workers == 1:
+            results = results[0]
     except KeyboardInterrupt:
         # joblib kills the workers of a call it was waiting on, but not ones still starting up
         stop_worker_processes()
@@ -254,6 +263,11 @@ def run_processes(function, chunks, n_workers: int, n_ticks: int = 1) -> RunReco
     order = {pid: number for number, pid in enumerate(dict.fromkeys(span.pid for _, span in results))}
     results = [(value, _renumbered(span, order[span.pid])) for value, span in results]
     return _record("processes", n_workers, function, chunks, results, wall_s, caller)
+
+
+def _traced_chunks(function, chunks, n_ticks):
+    """Every chunk in turn in this (worker) process: :func:`run_processes` with one worker."""
+    return [traced_chunk(function, lo, hi, n_ticks, "process", 0) for lo, hi in chunks]
 
 
 def stop_worker_processes() -> None:

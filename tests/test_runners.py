@@ -27,13 +27,21 @@ def test_serial_and_threads_give_exact_sums(n, k):
     assert not record.ran_in_caller_thread
 
 
-@pytest.mark.parametrize("n, k", [(0, 2), (5, 3), (20, 4), (100_000, 2), (7, 2)])
+@pytest.mark.parametrize("n, k", [(0, 1), (10, 1), (0, 2), (5, 3), (20, 4), (100_000, 2), (7, 2)])
 def test_processes_give_exact_sums_in_other_processes(n, k):
     record = run_processes(count_sum, split_range(1, n + 1, k), n_workers=k)
     assert record.result == expected_sum(n)
     assert not record.ran_in_caller_process
     assert all(span.pid != os.getpid() for span in record.spans)
     assert all(span.kind == "process" for span in record.spans)
+
+
+def test_one_worker_process_runs_every_chunk_in_one_other_process():
+    """joblib itself would run n_jobs=1 in the caller's process; the runner must not."""
+    record = run_processes(count_sum, split_range(0, 1000, 3), n_workers=1)
+    assert record.result == sum(range(1000))
+    assert record.distinct_processes == 1 and not record.ran_in_caller_process
+    assert sorted(span.chunk for span in record.spans) == split_range(0, 1000, 3)
 
 
 def test_more_chunks_than_threads_share_the_threads():

@@ -1,8 +1,7 @@
 """What processes cost: joblib's start-up and per-call overhead (``joblib_overhead``), and the
 smallest sum worth sending to processes (``break_even_n``).
 
-joblib runs ``n_jobs=1`` in the calling process, so both use at least 2 workers: the process
-count a learner meets first.
+Both use at least 2 workers: the process count a learner meets first.
 
 ``joblib_overhead``::
 

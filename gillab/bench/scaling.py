@@ -45,8 +45,7 @@ def _row(row: dict) -> dict:
         "workers": row["workers"],
         "seconds": row["seconds"],
         "speedup": row["speedup"],
-        # what ran where: the evidence that a row measured what its mode says (joblib runs
-        # n_jobs=1 in the calling process, so processes x1 is really serial)
+        # what ran where: the evidence that a row measured what its mode says
         "distinct_threads": record.distinct_threads,
         "distinct_processes": record.distinct_processes,
         "ran_in_caller_process": record.ran_in_caller_process,
