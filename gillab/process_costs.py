@@ -26,14 +26,13 @@ from dataclasses import dataclass
 from .checks import require_int, require_positive_number
 from .chunks import split_range
 from .measure import Timing, time_call
-from .runners import MAX_WORKERS, traced_chunk
+from .runners import MAX_WORKERS, stop_worker_processes, traced_chunk
 from .speedup import measure_speedups
 from .workloads import count_sum
 
 __all__ = [
     "StartCosts",
     "worker_start_costs",
-    "stop_joblib_workers",
     "payload_size",
     "ArgumentCost",
     "argument_costs",
@@ -63,21 +62,6 @@ def payload_size(payload) -> int:
     return len(payload)
 
 
-def stop_joblib_workers() -> bool:
-    """Shut down joblib's reusable loky workers so that the next ``Parallel`` call starts new ones.
-
-    Returns True if there were workers to stop. joblib exposes no public call for this; the
-    executor lives in ``joblib.externals.loky.reusable_executor``.
-    """
-    from joblib.externals.loky import reusable_executor
-
-    executor = getattr(reusable_executor, "_executor", None)
-    if executor is None:
-        return False
-    executor.shutdown(wait=True, kill_workers=True)
-    return True
-
-
 def _joblib_call(n_workers: int) -> set[int]:
     from joblib import Parallel, delayed
 
@@ -104,14 +88,14 @@ class StartCosts:
 def worker_start_costs(n_workers: int = 2, repeats: int = 3) -> StartCosts:
     """Time a joblib call that does nothing, ``repeats`` times cold and ``repeats`` times warm.
 
-    Before each cold call the running workers are shut down (:func:`stop_joblib_workers`), so the
+    Before each cold call the running workers are shut down (:func:`gillab.runners.stop_worker_processes`), so the
     call pays for starting ``n_workers`` fresh Python processes. The workers are left running.
     """
     n_workers = require_int("n_workers", n_workers, minimum=1, maximum=32)
     repeats = require_int("repeats", repeats, minimum=1, maximum=20)
     cold_samples = []
     for _ in range(repeats):
-        stop_joblib_workers()
+        stop_worker_processes()
         cold_samples.append(time_call(_joblib_call, n_workers, repeats=1, warmup=0).samples[0])
     warm = time_call(_joblib_call, n_workers, repeats=repeats, warmup=1)
     return StartCosts(n_workers, Timing(tuple(cold_samples)), warm)

@@ -168,7 +168,7 @@ def test_on_one_cpu_the_lab_says_why_and_notes_when_no_references_ship(tmp_path)
     assert lab.references == []
     lab.run.click()
     assert len(lab.figure.axes) == 2  # nothing to draw beside the learner's own results
-    two_cpus = speedup_lab(n=1000, repeats=1, effective_cpus=2)
+    two_cpus = speedup_lab(n=1000, repeats=1, effective_cpus=2, references_folder=tmp_path)
     assert html.escape(one_cpu_note(1)) not in two_cpus.note.value and two_cpus.references == []
 
 
@@ -193,6 +193,28 @@ def test_on_one_cpu_saved_references_are_drawn_beside_the_learners_results(tmp_p
         assert drawn[label] == speedup_points(reference, mode)
     reference_lines = lines_by_label(lab.figure.axes[2])
     assert any(label.startswith("processes") for label in reference_lines)
+
+
+def saved_reference(folder, gil_enabled):
+    """A reference saved from a real small measurement, marked as made with or without the GIL."""
+    rows = measure_speedups(n=20_000, configs=[("threads", 2)], repeats=1)
+    machine = {**collect_facts(), "gil_enabled": gil_enabled}
+    result = {"schema": SCHEMA, "date": datetime.datetime.now(datetime.timezone.utc).isoformat(), "machine": machine,
+              "cpu_sum": {"n": 20_000, "threads": [{"workers": 2, "seconds": rows[1]["seconds"], "speedup": rows[1]["speedup"]}]}}
+    return save_reference(result, folder, name=f"gil-{gil_enabled}.json")
+
+
+def test_on_a_free_threaded_kernel_the_gil_kernels_references_are_drawn(tmp_path, monkeypatch):
+    saved_reference(tmp_path, gil_enabled=True)
+    saved_reference(tmp_path, gil_enabled=False)
+    monkeypatch.setattr("gillab.labs.speedup.gil_enabled", lambda: False)
+    lab = speedup_lab(n=1000, repeats=1, modes=("threads",), effective_cpus=2, references_folder=tmp_path)
+    assert "The GIL is OFF in this kernel" in lab.note.value
+    assert [reference["file"] for reference in lab.references] == ["gil-True.json"]
+    lab.run.click()
+    assert len(lab.figure.axes) == 3 and lab.drawn["references"]
+    monkeypatch.setattr("gillab.labs.speedup.gil_enabled", lambda: True)
+    assert speedup_lab(n=1000, repeats=1, effective_cpus=2, references_folder=tmp_path).references == []
 
 
 def test_labs_leave_no_worker_threads_behind():

@@ -21,6 +21,7 @@ import html
 import ipywidgets as widgets
 
 from ..checks import require_int, require_positive_number
+from ..doctor import gil_enabled
 from ..reference import load_references
 from ..runners import MAX_WORKERS, MODES, stop_worker_processes
 from ..speedup import measure_speedups
@@ -193,11 +194,22 @@ class SpeedupLab(Lab):
             self.size_note.value = f"one serial run of this size takes about {self.n / rate:.2g} s here"
 
     def _references(self, show, folder) -> list[dict]:
-        show = self.effective_cpus == 1 if show is None else bool(show)
+        # on one CPU the references show what cannot show here; on a free-threaded kernel the
+        # GIL kernels' references show what this kernel's threads are free of
+        free_threaded = not gil_enabled()
+        show = (self.effective_cpus == 1 or free_threaded) if show is None else bool(show)
         if not show:
             return []
         references = load_references(folder)
-        if references:
+        if free_threaded and self.effective_cpus > 1:
+            references = [reference for reference in references if reference["machine"]["gil_enabled"]]
+            if references:
+                extra = ("The GIL is OFF in this kernel, so its threads can run Python at the same time. The right-hand "
+                         f"chart shows the same experiment recorded WITH the GIL on {len(references)} machine(s).")
+            else:
+                extra = ("The GIL is OFF in this kernel, so its threads can run Python at the same time. No reference "
+                         "results recorded with the GIL ship with this copy of the course, so only yours are drawn.")
+        elif references:
             extra = f"The right-hand chart shows the same experiment recorded on {len(references)} other machine(s)."
         else:
             extra = ("No reference results ship with this copy of the course yet (a multi-core machine records "
@@ -305,7 +317,8 @@ def speedup_lab(
     - ``max_workers``: top of the workers slider (default 4x the effective CPUs);
       ``time_budget_s``: the size slider stops where one press would take about this long.
     - ``effective_cpus``: override the detected count (tests); ``show_references``: draw
-      reference results (default: only on one effective CPU); ``references_folder``: where they
+      reference results (default: on one effective CPU, and on a free-threaded kernel, where
+      the references recorded with the GIL are drawn); ``references_folder``: where they
       are (default: the shipped ones).
     """
     return SpeedupLab(workload, n, workers, tuple(modes), repeats, n_ticks, workloads, max_workers, time_budget_s,
