@@ -228,14 +228,24 @@ def wait_kernel_idle(page, timeout_ms: int = PAGE_TIMEOUT_MS) -> None:
 
 def run_all_cells(page, timeout_ms: int = PAGE_TIMEOUT_MS) -> None:
     """Run every cell and wait until none is queued or running and the kernel is idle."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    page.wait_for_function(
-        """() => {
-            const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
-            return prompts.length > 0 && prompts.every(prompt => /\\[\\d+\\]/.test(prompt.textContent));
-        }""",
-        timeout=timeout_ms,
-    )
+    try:
+        page.wait_for_function(
+            """() => {
+                const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+                return prompts.length > 0 && prompts.every(prompt => /\\[\\d+\\]/.test(prompt.textContent));
+            }""",
+            timeout=timeout_ms,
+        )
+    except PlaywrightTimeout:
+        # run-all stops at a failing cell and leaves the rest unnumbered: say which, and why
+        prompts = page.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()
+        raise AssertionError(
+            f"not every cell ran within {timeout_ms / 1000:g} s; prompts: {[p.strip() for p in prompts]}; "
+            f"error outputs: {cell_errors(page)}"
+        ) from None
     wait_kernel_idle(page, timeout_ms)
 
 

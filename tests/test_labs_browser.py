@@ -24,8 +24,8 @@ from conftest import REPO
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-#: Notebooks that show labs. The course's chapter 03 joins this list once it embeds its labs.
-# the chapters that embed labs, and a fixture showing all three side by side (for the screenshots)
+#: Notebooks that show labs: the chapters that embed them (03: speedup and switch interval, 04: I/O),
+#: and a fixture showing all three side by side (for the screenshots in docs/).
 LAB_NOTEBOOKS = ["course/03-the-problem-with-python.ipynb", "course/04-why-use-threads.ipynb", "tests/fixtures/labs-demo.ipynb"]
 UIS = ["lab", "notebook"]
 #: For each lab: the slider a learner moves (its CSS class) and the results column that shows it.
@@ -129,7 +129,10 @@ def exercise_lab(page, lab, stem, ui):
     )
     assert lab.locator(".gillab-message").inner_text().strip() == "", f"{name}: {lab.locator('.gillab-message').inner_text()}"
     assert page.evaluate("window.gillabSawDisabled"), f"{name}: the Run button was never disabled during the run"
-    assert button.is_enabled()
+    # the status and the button's state reach the page in separate widget messages
+    from playwright.sync_api import expect
+
+    expect(button).to_be_enabled(timeout=PAGE_TIMEOUT_MS)
 
     assert newest(lab, "run") == str(runs_before + 1)
     assert newest(lab, column) == str(value), f"{name}: the newest row does not show {column} = {value}"
