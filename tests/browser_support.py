@@ -145,7 +145,10 @@ class JupyterServer:
     def page_url(self, path: str, ui: str) -> str:
         """The URL of a notebook in JupyterLab (``ui="lab"``) or Notebook 7 (``ui="notebook"``)."""
         prefix = {"lab": "/lab/tree/", "notebook": "/notebooks/"}[ui]
-        return f"{self.base}{prefix}{path}?token={TOKEN}"
+        # JupyterLab restores the last workspace, reopening the previous test's notebook beside
+        # this one (its cells would match every selector); ?reset starts from an empty one
+        reset = "reset&" if ui == "lab" else ""
+        return f"{self.base}{prefix}{path}?{reset}token={TOKEN}"
 
     def stop(self) -> None:
         """Shut the kernels down (they run in sessions of their own), then the server."""
