@@ -295,3 +295,17 @@ def test_outcome_files_are_json_with_the_fingerprint(graded):
     path = course.outcomes_dir / graded["assignment"].name / "correct-1.json"
     data = json.loads(path.read_text())
     assert data["status"] == "graded" and len(data["fingerprint"]) == 64 and data["sandbox"] == "bwrap"
+
+
+def test_two_workers_graded_at_the_same_time(graded):
+    """--jobs 2: two worker processes, and submissions whose grading intervals overlap."""
+    outcomes = [o for o in graded["outcomes"].values() if o.started_at is not None]
+    workers = {outcome.worker_pid for outcome in outcomes}
+    assert len(workers) == 2, workers
+    overlapping = [
+        (a.student, b.student)
+        for a in outcomes for b in outcomes
+        if a.worker_pid != b.worker_pid and a.started_at < b.finished_at and b.started_at < a.finished_at
+    ]
+    assert overlapping
+    assert os.getpid() not in workers

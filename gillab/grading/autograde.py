@@ -311,6 +311,9 @@ def _record(course, assignment: str, job: dict, result: dict, stamp: str, sandbo
         fingerprint=stamp,
         sandbox="bwrap" if sandbox_json else "none",
         seconds=result.get("seconds"),
+        worker_pid=result.get("worker_pid"),
+        started_at=result.get("started_at"),
+        finished_at=result.get("finished_at"),
         graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
     for notebook in sorted(autograded.glob("*.ipynb")) if autograded else []:

@@ -55,6 +55,7 @@ class CollectReport:
     unchanged: list = field(default_factory=list)
     skipped: list = field(default_factory=list)  # (name, reason)
     without_timestamp: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)  # what nbgrader's exchange collect warned about
 
     def summary(self) -> str:
         """What happened, for people."""
@@ -64,6 +65,8 @@ class CollectReport:
         ]
         for name, reason in self.skipped:
             lines.append(f"  skipped {name}: {reason}")
+        for warning in self.warnings:
+            lines.append(f"  nbgrader: {warning}")
         if self.without_timestamp:
             lines.append(
                 f"  {len(self.without_timestamp)} submission(s) have no timestamp and count as on time: "
@@ -223,8 +226,8 @@ def _from_exchange(course, report: CollectReport, root: str | None) -> None:
         detail = (result.get("error") or result.get("log") or "").strip().splitlines()[-3:]
         raise RuntimeError("nbgrader's exchange collect failed:\n" + "\n".join(detail))
     for line in (result.get("log") or "").splitlines():
-        if "Skipping" in line or "WARNING" in line:
-            report.skipped.append(("exchange", line.strip()))
+        if line.startswith("[WARNING]") or line.startswith("[ERROR]"):
+            report.warnings.append(line.split("]", 1)[1].strip())
     for student in _students(course, report.assignment):
         folder = course.folder("submitted", student, report.assignment)
         if not (folder / "timestamp.txt").exists():

@@ -84,15 +84,19 @@ def feedback(course, assignment: str, students=None) -> dict:
     if not outcomes:
         raise LookupError(f"nothing graded for {assignment} yet: run gillab grade autograde {assignment} first")
     api = course.api()
+    rendered = [student for student in outcomes if course.folder("autograded", student, assignment).is_dir()]
+    # one nbgrader run for everybody is much faster than one per student
+    batches = [[None]] if rendered and not students else [[student] for student in rendered]
+    for batch in batches:
+        result = api.generate_feedback(assignment, batch[0], force=True)
+        if not result.get("success"):
+            detail = (result.get("error") or "").strip().splitlines()
+            raise RuntimeError(f"nbgrader could not write feedback for {batch[0] or assignment}: {detail[-1] if detail else 'no message'}")
     written = {}
     for student, outcome in outcomes.items():
         folder = course.folder("feedback", student, assignment)
         page = folder / "grading-status.html"
-        if course.folder("autograded", student, assignment).is_dir():
-            result = api.generate_feedback(assignment, student, force=True)
-            if not result.get("success"):
-                detail = (result.get("error") or "").strip().splitlines()
-                raise RuntimeError(f"nbgrader could not write feedback for {student}: {detail[-1] if detail else 'no message'}")
+        if student in rendered:
             page.unlink(missing_ok=True)
             written[student] = sorted(str(p) for p in Path(folder).glob("*.html"))
         else:

@@ -68,6 +68,8 @@ class Outcome:
     ``score``/``max_score``/``late_penalty`` are copied from the gradebook when the outcome is
     saved, for the progress display; the gradebook stays the authority (manual grades change it).
     ``notes`` are secondary facts: restored test cells, truncated output, a late submission.
+    ``worker_pid``, ``started_at`` and ``finished_at`` (seconds since the epoch) say which
+    grading process worked on it and when.
     """
 
     status: str
@@ -84,6 +86,9 @@ class Outcome:
     sandbox: str = "bwrap"
     seconds: float | None = None
     graded_at: str = ""
+    worker_pid: int | None = None
+    started_at: float | None = None
+    finished_at: float | None = None
 
     def __post_init__(self):
         if self.status not in STATUSES:

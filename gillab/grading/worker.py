@@ -203,9 +203,10 @@ def grade_job(job: dict) -> dict:
     from .outcome import worst
     from .sandbox import SandboxSettings
 
-    started = time.monotonic()
+    started, started_at = time.monotonic(), time.time()
     student, assignment = job["student"], job["assignment"]
-    result = {"student": student, "status": "graded", "reason": "", "notes": [], "autograded_dir": None, "log": ""}
+    result = {"student": student, "status": "graded", "reason": "", "notes": [], "autograded_dir": None, "log": "",
+              "worker_pid": os.getpid(), "started_at": started_at}
     course, notes = prepare_private_course(job)
     submitted = course / "submitted" / student / assignment
     statuses, reasons = [], {}
@@ -251,7 +252,7 @@ def grade_job(job: dict) -> dict:
     if leftover:
         notes.append(f"{leftover} process(es) were still running after grading and were killed")
     status = worst(statuses)
-    result.update(status=status, reason=reasons.get(status, ""), seconds=round(time.monotonic() - started, 3))
+    result.update(status=status, reason=reasons.get(status, ""), seconds=round(time.monotonic() - started, 3), finished_at=time.time())
     result["notes"] = [reasons[s] for s in dict.fromkeys(statuses) if s != status] + notes
     return result
 
