@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .feedback import add_grading_note
-from .gradebook import assignment_notebooks, commit_grades, snapshot
+from .gradebook import assignment_notebooks, commit_grades, shared_engines, snapshot
 from .outcome import STATUSES, Outcome, load_outcome, save_outcome
 from .progress import ProgressBar
 from .sandbox import Limits, SandboxSettings, check_bwrap
@@ -260,13 +260,13 @@ def autograde(course, assignment: str, settings: AutogradeSettings | None = None
             }
             from .pool import WorkerPool
 
-            with WorkerPool(jobs, course.logs_dir / assignment, environment) as pool:
+            with shared_engines(), WorkerPool(jobs, course.logs_dir / assignment, environment) as pool:
                 while pending or pool.busy:
                     for worker in pool.idle():
                         if not pending:
                             break
                         student = pending.popleft()
-                        job = dict(base_job, student=student, submitted_dir=str(submitted[student]), work_dir=str(work / student))
+                        job = dict(base_job, student=student, submitted_dir=str(submitted[student]), run_dir=str(work))
                         pool.submit(worker, job, settings.notebook_timeout + _DEADLINE_MARGIN)
                         progress.started(student)
                     for job, result in pool.wait(0.5):
@@ -276,7 +276,8 @@ def autograde(course, assignment: str, settings: AutogradeSettings | None = None
                         if has_due_date and outcome.timestamp is None:
                             run.without_timestamp.append(outcome.student)
                         progress.finished(outcome.student, outcome.summary(), outcome.failed)
-                        shutil.rmtree(job["work_dir"], ignore_errors=True)
+                        if result.get("autograded_dir") and Path(result["autograded_dir"]).is_relative_to(work):
+                            shutil.rmtree(result["autograded_dir"], ignore_errors=True)
         except KeyboardInterrupt:
             run.interrupted = True
         finally:

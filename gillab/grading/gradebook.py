@@ -17,7 +17,40 @@ import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["snapshot", "commit_grades", "integrity_check", "assignment_notebooks", "SubmissionScore"]
+__all__ = [
+    "snapshot", "commit_grades", "integrity_check", "assignment_notebooks", "SubmissionScore", "shared_engines",
+    "quiet_nbgrader_warnings",
+]
+
+
+@contextmanager
+def shared_engines():
+    """While active, nbgrader's ``Gradebook`` objects reuse one SQLAlchemy engine per database.
+
+    nbgrader opens a new ``Gradebook``, and with it a new engine whose cache of compiled SQL
+    starts empty, for every step (registering the submission, saving grades, the late penalty).
+    Sharing the engine keeps the compiled queries: committing one submission went from 0.28 s
+    to 0.08 s here. Each ``Gradebook`` still has its own session, and closing it only empties
+    the engine's connection pool, so nothing else changes.
+    """
+    import nbgrader.api
+
+    original = nbgrader.api.create_engine
+    engines: dict = {}
+
+    def create_engine(url, **options):
+        key = (str(url), tuple(sorted(options.items())))
+        if key not in engines:
+            engines[key] = original(url, **options)
+        return engines[key]
+
+    nbgrader.api.create_engine = create_engine
+    try:
+        yield
+    finally:
+        nbgrader.api.create_engine = original
+        for engine in engines.values():
+            engine.dispose()
 
 
 def snapshot(gradebook_file: Path, destination: Path) -> Path:
@@ -61,9 +94,9 @@ def assignment_notebooks(course, assignment: str) -> list[str]:
 
 
 @contextmanager
-def _quiet_sqlalchemy():
-    # nbgrader's models trigger SQLAlchemy 2.x "not in session" warnings on every new
-    # submission; they are about nbgrader's internals and change nothing that is stored
+def quiet_nbgrader_warnings():
+    """Silence the SQLAlchemy 2.x "not in session" warnings nbgrader's models raise on every new
+    submission: they are about nbgrader's internals and change nothing that is stored."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r"Object of type <\w+> not in session")
         yield
@@ -79,7 +112,7 @@ def commit_grades(course, assignment: str, student: str, autograded_dir: Path | 
     ``autograded_dir`` holds the autograded notebooks (``None``: nothing could be graded).
     ``timestamp`` is the submission time (``None``: nbgrader counts it as on time).
     """
-    with _quiet_sqlalchemy():
+    with quiet_nbgrader_warnings():
         return _commit_grades(course, assignment, student, autograded_dir, timestamp)
 
 

@@ -6,7 +6,7 @@ A worker that dies or overruns its job's deadline is killed (its sandbox dies wi
 job gets a ``grading error`` result; a fresh worker takes its place.
 
 A job is a dict; the keys the worker reads are ``student``, ``assignment``, ``notebooks``,
-``course_config``, ``source_dir``, ``submitted_dir``, ``gradebook_snapshot``, ``work_dir``,
+``course_config``, ``source_dir``, ``release_dir``, ``submitted_dir``, ``gradebook_snapshot``, ``run_dir``,
 ``cell_timeout``, ``notebook_timeout``, ``max_output_bytes`` and ``sandbox`` (a
 :class:`gillab.grading.sandbox.SandboxSettings` as JSON, or ``None``).
 """

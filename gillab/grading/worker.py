@@ -105,23 +105,30 @@ def check_notebook(path: Path) -> str | None:
     return None
 
 
-def prepare_private_course(job: dict) -> tuple[Path, list[str]]:
-    """The private course folder for one job; returns it and the notes about skipped files."""
-    work = Path(job["work_dir"])
-    course = work / "course"
+def prepare_private_course(job: dict, slot: int) -> tuple[Path, list[str]]:
+    """This worker's private course folder, with the job's submission copied in.
+
+    One per worker for the whole run (``<run_dir>/slot-<k>/course``): a link to the assignment's
+    source folder and a copy of the gradebook snapshot, made by the first job; every job adds
+    its submission. Returns the folder and notes about files that were not copied.
+    """
+    course = Path(job["run_dir"]) / f"slot-{slot}" / "course"
     student, assignment = job["student"], job["assignment"]
-    (course / "source").mkdir(parents=True, exist_ok=True)
-    os.symlink(job["source_dir"], course / "source" / assignment)
+    if not (course / "gradebook.db").exists():
+        (course / "source").mkdir(parents=True, exist_ok=True)
+        os.symlink(job["source_dir"], course / "source" / assignment)
+        shutil.copyfile(job["gradebook_snapshot"], course / "gradebook.db")
+    for step in ("submitted", "autograded"):
+        shutil.rmtree(course / step / student, ignore_errors=True)
     skipped = _copy_regular_files(Path(job["submitted_dir"]), course / "submitted" / student / assignment)
-    shutil.copyfile(job["gradebook_snapshot"], course / "gradebook.db")
     notes = [f"skipped {name} (a link or special file)" for name in skipped]
     return course, notes
 
 
-def _configure(job: dict, course: Path):
+def _configure(job: dict, course: Path, kernel_log: Path):
     """The course's own nbgrader configuration, pointed at the private copy, Execute replaced."""
     from nbgrader.converters import Autograde
-    from nbgrader.preprocessors import Execute, OverwriteCells
+    from nbgrader.preprocessors import AssignLatePenalties, Execute, OverwriteCells, SaveAutoGrades
     from traitlets.config.loader import PyFileConfigLoader
 
     from .execute import SandboxedExecute
@@ -138,6 +145,9 @@ def _configure(job: dict, course: Path):
     steps = list(config.get("Autograde", {}).get("autograde_preprocessors", [])) or list(
         Autograde.class_traits()["autograde_preprocessors"].default()
     )
+    # the parent writes the grades and the late penalty into the real gradebook, with these
+    # same two nbgrader steps; here they would only write the private copy
+    steps = [step for step in steps if step not in (SaveAutoGrades, AssignLatePenalties)]
     config.Autograde.autograde_preprocessors = [SandboxedExecute if step is Execute else step for step in steps]
     sanitize = list(config.get("Autograde", {}).get("sanitize_preprocessors", [])) or list(
         Autograde.class_traits()["sanitize_preprocessors"].default()
@@ -146,7 +156,7 @@ def _configure(job: dict, course: Path):
     config.SandboxedExecute.notebook_timeout = int(job["notebook_timeout"])
     config.SandboxedExecute.max_output_bytes = int(job.get("max_output_bytes", 1_000_000))
     config.SandboxedExecute.sandbox_json = job.get("sandbox") or ""
-    config.SandboxedExecute.kernel_log = str(Path(job["work_dir"]) / "kernel.log")
+    config.SandboxedExecute.kernel_log = str(kernel_log)
     return config
 
 
@@ -193,13 +203,14 @@ def _tampering_notes(submitted: Path, released: Path) -> list[str]:
     return notes
 
 
-def grade_job(job: dict) -> dict:
+def grade_job(job: dict, slot: int = 0) -> dict:
     """Grade one submission as described by ``job`` (see :mod:`gillab.grading.pool`); a result dict."""
     import nbformat
     from nbgrader.apps.api import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
     from .execute import OUTCOME_KEY
+    from .gradebook import quiet_nbgrader_warnings
     from .outcome import worst
     from .sandbox import SandboxSettings
 
@@ -207,7 +218,9 @@ def grade_job(job: dict) -> dict:
     student, assignment = job["student"], job["assignment"]
     result = {"student": student, "status": "graded", "reason": "", "notes": [], "autograded_dir": None, "log": "",
               "worker_pid": os.getpid(), "started_at": started_at}
-    course, notes = prepare_private_course(job)
+    course, notes = prepare_private_course(job, slot)
+    kernel_log = course.parent / "kernel.log"
+    kernel_log.unlink(missing_ok=True)
     submitted = course / "submitted" / student / assignment
     statuses, reasons = [], {}
     readable = []
@@ -228,9 +241,10 @@ def grade_job(job: dict) -> dict:
         readable.append(name)
         notes += _tampering_notes(path, Path(job.get("release_dir", "")) / f"{name}.ipynb")
     if readable:
-        config = _configure(job, course)
+        config = _configure(job, course, kernel_log)
         api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
-        response = api.autograde(assignment, student, force=True, create=True)
+        with quiet_nbgrader_warnings():
+            response = api.autograde(assignment, student, force=True, create=True)
         result["log"] = response.get("log", "")
         autograded = course / "autograded" / student / assignment
         if not response.get("success"):
@@ -247,6 +261,7 @@ def grade_job(job: dict) -> dict:
                 statuses.append(status)
                 reasons.setdefault(status, record.get("reason", f"no autograded {name}.ipynb"))
                 notes += record.get("notes", [])
+    shutil.rmtree(submitted.parent, ignore_errors=True)  # the private copy of the submission
     settings = SandboxSettings.from_json(job["sandbox"]) if job.get("sandbox") else None
     leftover = _leftover_processes(settings.uid if settings else None)
     if leftover:
@@ -273,7 +288,12 @@ def main(argv=None) -> int:
     results = os.fdopen(args.result_fd, "w", buffering=1)
     # import the heavy parts once, before the first job
     import nbgrader.apps.api  # noqa: F401
+
     from . import execute  # noqa: F401
+    from .gradebook import shared_engines
+
+    # this worker's private gradebook keeps its path all run long: reuse its engine's compiled SQL
+    shared_engines().__enter__()
 
     _send(results, {"ready": True, "pid": os.getpid(), "slot": args.slot})
     for line in sys.stdin:
@@ -281,7 +301,7 @@ def main(argv=None) -> int:
             continue
         job = json.loads(line)
         try:
-            result = grade_job(job)
+            result = grade_job(job, args.slot)
         except Exception as error:  # noqa: BLE001 - a bug must become this submission's outcome, not a dead worker
             import traceback
 
