@@ -273,6 +273,20 @@ def test_running_again_grades_nothing_new(graded):
     assert {student: outcome.graded_at for student, outcome in again.items()} == stamps
 
 
+def test_a_grading_error_is_tried_again_on_the_next_run(graded):
+    """A grading error is the grader's fault, not the student's: the next run grades it again."""
+    course, name = graded["course"], graded["assignment"].name
+    path = course.outcomes_dir / name / "correct-2.json"
+    data = json.loads(path.read_text())
+    path.write_text(json.dumps({**data, "status": "grading error", "reason": "simulated", "graded_at": "before"}))
+    result = gillab("grade", "autograde", name, "--course", str(course.root), env=graded["environment"])
+    assert result.returncode == 0, result.stderr
+    assert "1 submission(s) recorded" in result.stdout
+    again = load_outcomes(course.outcomes_dir, name)
+    assert again["correct-2"].status == "graded" and again["correct-2"].graded_at != "before"
+    assert again["correct-1"].graded_at == graded["outcomes"]["correct-1"].graded_at
+
+
 def test_a_notebook_past_its_whole_notebook_timeout_is_stopped(graded):
     assignment, course = graded["assignment"], graded["course"]
     corpus.write_fixtures(course.root, assignment, [corpus.SLOW], graded["listener"].port, graded["marker"])

@@ -6,7 +6,8 @@ and for each result, alone and one at a time: writes the grades into the gradebo
 ``autograded`` folder, writes the log, and last the outcome file. A Ctrl-C waits for the
 submission being written, stops the workers and their sandboxes, and leaves every finished
 submission recorded; a crash loses at most the submissions whose outcome was not yet written.
-Either way, running the command again grades only what has no outcome (or changed since).
+Either way, running the command again grades only what has no outcome, changed since (the
+submission or the assignment's source), or ended in a ``grading error``.
 """
 
 from __future__ import annotations
@@ -194,23 +195,8 @@ def _cell_timeout(course, settings: AutogradeSettings) -> int:
     return int(configured) if isinstance(configured, int) and configured > 0 else 60
 
 
-def autograde(course, assignment: str, settings: AutogradeSettings | None = None, stream=None) -> AutogradeRun:
-    """Grade the submissions of ``assignment`` in ``course`` (a :class:`gillab.grading.course.Course`).
-
-    Raises ``LookupError`` for an assignment that was never released or a student with no
-    submission, and :class:`gillab.grading.sandbox.SandboxUnavailable` when a sandbox is
-    wanted and bubblewrap cannot provide it.
-    """
-    from ..hardware import effective_cpu_count
-
-    settings = settings or AutogradeSettings()
-    stream = sys.stderr if stream is None else stream
-    if course.gradebook_file is None:
-        raise ValueError(f"gillab grade needs nbgrader's sqlite gradebook; the course uses {course.db_url}")
-    started = time.monotonic()
-    notebooks = assignment_notebooks(course, assignment)
-    with course.gradebook() as gradebook:
-        has_due_date = gradebook.find_assignment(assignment).duedate is not None
+def _plan(course, assignment: str, settings: AutogradeSettings, run: AutogradeRun) -> tuple[dict, dict]:
+    """The submissions to grade now (``{student: fingerprint}``) and where each one is."""
     submitted = find_submissions(course, assignment)
     if settings.students:
         missing = [student for student in settings.students if student not in submitted]
@@ -220,56 +206,87 @@ def autograde(course, assignment: str, settings: AutogradeSettings | None = None
                 "(collect it first: gillab grade collect)"
             )
         submitted = {student: submitted[student] for student in settings.students}
-    jobs = settings.jobs or effective_cpu_count()
-    run = AutogradeRun(assignment=assignment, jobs=jobs)
+    # a changed source (tests fixed and released again) makes every submission due again
+    source_stamp = fingerprint(course.folder("source", ".", assignment))
     todo = {}
     for student, folder in submitted.items():
-        stamp = fingerprint(folder)
+        stamp = hashlib.sha256((fingerprint(folder) + source_stamp).encode()).hexdigest()
         previous = load_outcome(course.outcomes_dir, assignment, student)
-        if previous is not None and previous.fingerprint == stamp and not settings.force:
+        finished = previous is not None and previous.fingerprint == stamp and previous.status != "grading error"
+        if finished and not settings.force:
             run.skipped.append(student)
         else:
             todo[student] = stamp
-    if not todo:
-        run.seconds = time.monotonic() - started
-        return run
+    return todo, submitted
+
+
+def autograde(course, assignment: str, settings: AutogradeSettings | None = None, stream=None) -> AutogradeRun:
+    """Grade the submissions of ``assignment`` in ``course`` (a :class:`gillab.grading.course.Course`).
+
+    Raises ``LookupError`` for an assignment that was never released or a student with no
+    submission, and :class:`gillab.grading.sandbox.SandboxUnavailable` when a sandbox is
+    wanted and bubblewrap cannot provide it.
+    """
+    from ..hardware import effective_cpu_count
+    from .pool import WorkerPool
+
+    settings = settings or AutogradeSettings()
+    stream = sys.stderr if stream is None else stream
+    started = time.monotonic()
     sandbox_json = None
     if settings.sandbox:
         check_bwrap()
         sandbox_json = SandboxSettings(limits=settings.limits).to_json()
-    run.jobs = jobs = min(jobs, len(todo))
+    jobs = settings.jobs or effective_cpu_count()
+    run = AutogradeRun(assignment=assignment, jobs=jobs)
     run_id = uuid.uuid4().hex[:12]
     environment = {**os.environ, RUN_MARKER: run_id}
     with _lock(course):
         work = Path(tempfile.mkdtemp(prefix=f"gillab-grade-{run_id}-"))
-        progress = ProgressBar(total=len(todo), stream=stream)
-        pending = deque(sorted(todo))
+        progress, todo = None, {}
         try:
-            gradebook_copy = snapshot(course.gradebook_file, work / "gradebook.db")
-            base_job = {
-                "assignment": assignment,
-                "notebooks": notebooks,
-                "course_config": str(course.config_file),
-                "source_dir": str(course.folder("source", ".", assignment)),
-                "release_dir": str(course.folder("release", ".", assignment)),
-                "gradebook_snapshot": str(gradebook_copy),
-                "cell_timeout": _cell_timeout(course, settings),
-                "notebook_timeout": settings.notebook_timeout,
-                "max_output_bytes": settings.max_output_bytes,
-                "sandbox": sandbox_json,
-            }
-            from .pool import WorkerPool
+            # the workers import nbgrader (about 2 s each) while this process finds the work
+            with WorkerPool(jobs, course.logs_dir, environment) as pool, shared_engines():
+                if course.gradebook_file is None:
+                    raise ValueError(f"gillab grade needs nbgrader's sqlite gradebook; the course uses {course.db_url}")
+                notebooks = assignment_notebooks(course, assignment)
+                with course.gradebook() as gradebook:
+                    has_due_date = gradebook.find_assignment(assignment).duedate is not None
+                todo, submitted = _plan(course, assignment, settings, run)
+                if not todo:
+                    run.jobs = 0
+                    return run
+                run.jobs = min(jobs, len(todo))
+                progress = ProgressBar(total=len(todo), stream=stream)
+                pending = deque(sorted(todo))
+                base_job = {
+                    "assignment": assignment,
+                    "notebooks": notebooks,
+                    "course_config": str(course.config_file),
+                    "source_dir": str(course.folder("source", ".", assignment)),
+                    "release_dir": str(course.folder("release", ".", assignment)),
+                    "gradebook_snapshot": str(snapshot(course.gradebook_file, work / "gradebook.db")),
+                    "cell_timeout": _cell_timeout(course, settings),
+                    "notebook_timeout": settings.notebook_timeout,
+                    "max_output_bytes": settings.max_output_bytes,
+                    "sandbox": sandbox_json,
+                    "run_dir": str(work),
+                }
 
-            with shared_engines(), WorkerPool(jobs, course.logs_dir / assignment, environment) as pool:
-                while pending or pool.busy:
+                def hand_out() -> None:
                     for worker in pool.idle():
                         if not pending:
-                            break
+                            return
                         student = pending.popleft()
-                        job = dict(base_job, student=student, submitted_dir=str(submitted[student]), run_dir=str(work))
+                        job = dict(base_job, student=student, submitted_dir=str(submitted[student]))
                         pool.submit(worker, job, settings.notebook_timeout + _DEADLINE_MARGIN)
                         progress.started(student)
-                    for job, result in pool.wait(0.5):
+
+                while pending or pool.busy:
+                    hand_out()
+                    finished = pool.wait(0.5)
+                    hand_out()  # keep the workers busy while this process writes the results
+                    for job, result in finished:
                         with _interrupts_deferred():
                             outcome = _record(course, assignment, job, result, todo[job["student"]], sandbox_json)
                         run.outcomes[outcome.student] = outcome
@@ -281,10 +298,11 @@ def autograde(course, assignment: str, settings: AutogradeSettings | None = None
         except KeyboardInterrupt:
             run.interrupted = True
         finally:
-            progress.close()
+            if progress is not None:
+                progress.close()
             shutil.rmtree(work, ignore_errors=True)
-    run.remaining = sorted(set(todo) - set(run.outcomes))
-    run.seconds = time.monotonic() - started
+            run.remaining = sorted(set(todo) - set(run.outcomes))
+            run.seconds = time.monotonic() - started
     return run
 
 

@@ -95,7 +95,8 @@ class Course:
     @property
     def db_url(self) -> str:
         """The gradebook's SQLAlchemy URL."""
-        return self.coursedir().db_url
+        configured = self.config.get("CourseDirectory", {}).get("db_url")
+        return configured if isinstance(configured, str) and configured else self.coursedir().db_url
 
     @property
     def gradebook_file(self) -> Path | None:

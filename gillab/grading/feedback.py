@@ -31,13 +31,16 @@ def add_grading_note(path: Path, outcome) -> bool:
     import nbformat
     from nbformat.v4 import new_markdown_cell
 
+    wanted = outcome.status != "graded" or bool(outcome.notes)
     notebook = nbformat.read(str(path), as_version=nbformat.NO_CONVERT)
+    earlier = [cell for cell in notebook.cells if cell.get("metadata", {}).get(NOTE_MARKER)]
+    if not wanted and not earlier:
+        return False
     notebook.cells = [cell for cell in notebook.cells if not cell.get("metadata", {}).get(NOTE_MARKER)]
     lines = ["**Grading note** (added by the autograder, not part of your work)", ""]
     if outcome.status != "graded":
         lines.append(f"- **{outcome.status}**: {outcome.reason}")
     lines += [f"- {note}" for note in outcome.notes]
-    wanted = outcome.status != "graded" or bool(outcome.notes)
     if wanted:
         notebook.cells.insert(0, new_markdown_cell("\n".join(lines), metadata={NOTE_MARKER: True}))
     mode = os.stat(path).st_mode
