@@ -1,6 +1,6 @@
 """The whole hostile corpus graded by `gillab grade autograde --jobs 2` in a temporary course.
 
-One grading run per assignment (module-scoped, about 2 minutes on 2 busy cores); every test below
+One grading run per assignment (module-scoped: 50 to 85 s for the demo on 2 busy cores); every test below
 reads what that run left: outcomes, gradebook, processes, files, the network listener, and the
 export, feedback and report made from it. The corpus is in tests/grading_corpus.py.
 """
