@@ -10,7 +10,7 @@ import pytest
 
 import grading_corpus as corpus
 from gillab.grading.course import Course
-from gillab.grading.gradebook import commit_grades, snapshot
+from gillab.grading.gradebook import commit_grades, integrity_check, snapshot
 from gillab.grading.worker import grade_job
 
 pytestmark = pytest.mark.slow
@@ -52,3 +52,32 @@ def test_a_worker_leaves_the_gradebook_alone_and_the_parent_writes_it(tmp_path):
     score = commit_grades(course, "demo_sum", "correct-1", result["autograded_dir"])
     assert score["score"] == score["max_score"] == 5
     assert _digest(course.gradebook_file) != before
+
+
+def test_a_write_cut_off_by_a_crash_is_rolled_back_and_the_gradebook_stays_usable(tmp_path):
+    """kill -9 in the middle of a gradebook transaction leaves sqlite's journal behind; the next
+    connection rolls the transaction back, and the check and the workers' snapshot still work."""
+    import sqlite3
+
+    course_dir = corpus.make_course(tmp_path / "course", corpus.DEMO)
+    released = subprocess.run([sys.executable, "-m", "gillab", "grade", "release", "demo_sum", "--course", str(course_dir)],
+                              capture_output=True, text=True, timeout=300)
+    assert released.returncode == 0, released.stderr
+    gradebook = Course.load(course_dir).gradebook_file
+    with sqlite3.connect(gradebook) as connection:
+        before = connection.execute("SELECT id, source FROM source_cell ORDER BY id").fetchall()
+    crash = (
+        "import os, sqlite3\n"
+        f"connection = sqlite3.connect({str(gradebook)!r}, isolation_level=None)\n"
+        "connection.execute('PRAGMA cache_size=1')\n"  # spill the change into the file before commit
+        "connection.execute('BEGIN')\n"
+        "connection.execute(\"UPDATE source_cell SET source = 'half-written'\")\n"
+        "os._exit(0)\n"
+    )
+    subprocess.run([sys.executable, "-c", crash], check=True, timeout=60)
+    assert gradebook.with_name(gradebook.name + "-journal").exists()  # the crash left a hot journal
+    assert integrity_check(gradebook) == "ok"
+    with sqlite3.connect(gradebook) as connection:
+        assert connection.execute("SELECT id, source FROM source_cell ORDER BY id").fetchall() == before
+    copy = snapshot(gradebook, tmp_path / "snapshot.db")
+    assert integrity_check(copy) == "ok"

@@ -56,7 +56,9 @@ def shared_engines():
 def snapshot(gradebook_file: Path, destination: Path) -> Path:
     """A consistent copy of the gradebook (sqlite's online backup), for workers to read and scribble on."""
     destination = Path(destination)
-    source = sqlite3.connect(f"file:{gradebook_file}?mode=ro", uri=True)
+    # read-write, not read-only: after a crash in the middle of a write, sqlite must first roll
+    # back the interrupted transaction from its journal, which a read-only connection cannot
+    source = sqlite3.connect(f"file:{gradebook_file}?mode=rw", uri=True)
     target = sqlite3.connect(destination)
     try:
         with target:
@@ -68,8 +70,12 @@ def snapshot(gradebook_file: Path, destination: Path) -> Path:
 
 
 def integrity_check(gradebook_file: Path) -> str:
-    """sqlite's ``PRAGMA integrity_check`` of the gradebook: ``"ok"`` when it is intact."""
-    connection = sqlite3.connect(f"file:{gradebook_file}?mode=ro", uri=True)
+    """sqlite's ``PRAGMA integrity_check`` of the gradebook: ``"ok"`` when it is intact.
+
+    Opened read-write like any later use would: a transaction cut off by a crash is rolled back
+    from sqlite's journal first (that is how sqlite keeps the file intact), then checked.
+    """
+    connection = sqlite3.connect(f"file:{gradebook_file}?mode=rw", uri=True)
     try:
         rows = connection.execute("PRAGMA integrity_check").fetchall()
     finally:

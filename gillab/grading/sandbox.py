@@ -3,8 +3,8 @@
 :func:`bwrap_command` turns a kernel command line into one that runs it inside ``bwrap``
 (Debian package ``bubblewrap``). What the student's code then sees and may do:
 
-- **Files**: ``/usr``, ``/etc``, the Python installation, the virtual environment and the
-  ``gillab`` package, all read-only. Nothing else of the host: not the course folder, not the
+- **Files**: ``/usr``, ``/etc``, ``/sys`` (CPU and cgroup facts joblib reads), the Python
+  installation, the virtual environment and the ``gillab`` package, all read-only. Nothing else of the host: not the course folder, not the
   solutions, the gradebook or other students' submissions (they are simply absent). Writable:
   only its own working copy (``/home/student/work``, a copy of the submission's files) and
   ``/tmp`` and ``/dev/shm``, each a fresh tmpfs of at most ``Limits.scratch_bytes``, all
