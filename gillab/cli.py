@@ -66,12 +66,20 @@ def _add_bench(subparsers) -> None:
     parser.set_defaults(run=run)
 
 
+def _add_grade(subparsers) -> None:
+    # the step definitions import only argparse; nbgrader loads when a step runs
+    from .grading import commands
+
+    commands.add_parser(subparsers)
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gillab", description="GIL Lab: measure Python's GIL on your machine.")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_doctor(subparsers)
     _add_lab(subparsers)
     _add_bench(subparsers)
+    _add_grade(subparsers)
     return parser
 
 

@@ -1,0 +1,24 @@
+"""The instructor's grading pipeline behind ``gillab grade``, wrapping nbgrader.
+
+One module per job:
+
+- :mod:`~gillab.grading.course`: the course folder and its nbgrader configuration.
+- :mod:`~gillab.grading.release`, :mod:`~gillab.grading.collect`: generate the student version;
+  import submissions from a folder, a zip or nbgrader's exchange.
+- :mod:`~gillab.grading.autograde`: grade every submission in parallel, each in a sandbox,
+  using :mod:`~gillab.grading.pool` (worker processes), :mod:`~gillab.grading.worker` (one
+  submission through nbgrader's ``Autograde``), :mod:`~gillab.grading.execute` (nbgrader's
+  ``Execute`` in a sandbox, with timeouts and an outcome), :mod:`~gillab.grading.kernel`,
+  :mod:`~gillab.grading.sandbox` and :mod:`~gillab.grading.sandbox_entry` (bubblewrap),
+  :mod:`~gillab.grading.restore_cells` (deleted and edited test cells),
+  :mod:`~gillab.grading.gradebook` (the single writer), :mod:`~gillab.grading.outcome`
+  (statuses) and :mod:`~gillab.grading.progress`.
+- :mod:`~gillab.grading.feedback`, :mod:`~gillab.grading.export`, :mod:`~gillab.grading.report`:
+  what students and instructors get afterwards.
+- :mod:`~gillab.grading.late_penalty`: a late-penalty rule for nbgrader's configuration.
+- :mod:`~gillab.grading.submissions`: build submissions from notebooks (tests, benchmark).
+- :mod:`~gillab.grading.benchmark`: ``gillab grade autograde`` against plain ``nbgrader autograde``.
+- :mod:`~gillab.grading.commands`: the command line (``gillab grade STEP``).
+
+Importing this package imports nothing heavy; nbgrader loads when a step runs.
+"""

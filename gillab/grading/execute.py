@@ -1,0 +1,299 @@
+"""nbgrader's Execute step, run in a sandbox and made to end every notebook with an outcome.
+
+:class:`SandboxedExecute` replaces nbgrader's ``Execute`` preprocessor in the ``Autograde``
+converter (``Autograde.autograde_preprocessors``); every other step stays nbgrader's own. It adds:
+
+- the kernel runs in the bubblewrap sandbox (:mod:`gillab.grading.kernel`), or unsandboxed when
+  ``sandbox_json`` is empty;
+- a whole-notebook timeout (``notebook_timeout``) on top of nbgrader's per-cell ``timeout``:
+  when it passes, the sandbox is killed;
+- a kernel that dies, or a cell that ignores the interrupt, no longer aborts the notebook (plain
+  nbgrader then records no grade at all): cells that could not run get an error output, so their
+  tests score zero while the cells before keep their points, and grading goes on;
+- output beyond ``max_output_bytes`` per cell is dropped while it arrives (errors are kept);
+- the outcome (status, reason, notes; see :mod:`gillab.grading.outcome`) goes into the notebook's
+  metadata under ``gillab_grading``; the parent turns the final outcome into a "Grading note" at
+  the top of the autograded notebook (:func:`gillab.grading.feedback.add_grading_note`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.util import run_sync
+from nbformat.v4 import new_output
+from nbgrader.preprocessors import Execute
+from traitlets import Integer, Unicode
+
+from .kernel import SandboxKernelManager
+from .outcome import worst
+from .sandbox import SandboxSettings
+
+__all__ = ["SandboxedExecute", "OUTCOME_KEY", "cell_label", "describe_exit", "kill_running_kernels"]
+
+#: Notebook metadata key holding the outcome of executing it.
+OUTCOME_KEY = "gillab_grading"
+_NOT_RUN = "NotRunByGrader"
+_SANDBOX_SETUP_FAILED = 97
+# kernel processes started here and not yet finished, for kill_running_kernels()
+_running_kernels: set = set()
+
+
+def kill_running_kernels() -> int:
+    """Kill every kernel this process started and has not finished (a worker told to stop).
+
+    Each kernel is killed with its whole process group: the sandbox, or the unsandboxed kernel
+    and the children it did not move to a session of their own. Returns how many there were.
+    """
+    killed = 0
+    for process in list(_running_kernels):
+        if process.poll() is None:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except OSError:
+                process.kill()
+            killed += 1
+    return killed
+
+
+def cell_label(cell, index: int) -> str:
+    """How an outcome names a cell: its nbgrader ``grade_id``, else its 1-based position.
+
+    >>> cell_label({"metadata": {"nbgrader": {"grade_id": "threaded_sum"}}}, 4)
+    'threaded_sum'
+    >>> cell_label({"metadata": {}}, 4)
+    'cell 5'
+    """
+    grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    return grade_id or f"cell {index + 1}"
+
+
+def describe_exit(code: int | None) -> str:
+    """Words for a kernel's exit status as bubblewrap or Popen reports it.
+
+    >>> describe_exit(1)
+    'exit code 1'
+    >>> describe_exit(139)
+    'signal SIGSEGV'
+    >>> describe_exit(-9)
+    'signal SIGKILL'
+    """
+    if code is None:
+        return "no exit status"
+    number = -code if code < 0 else code - 128 if code > 128 else None
+    if number is None:
+        return f"exit code {code}"
+    try:
+        return f"signal {signal.Signals(number).name}"
+    except ValueError:
+        return f"exit code {code}"
+
+
+class SandboxedExecute(Execute):
+    """nbgrader's ``Execute`` with a sandboxed kernel, a notebook timeout and a recorded outcome."""
+
+    notebook_timeout = Integer(600, help="Seconds the whole notebook may take, kernel start included").tag(config=True)
+    max_output_bytes = Integer(1_000_000, help="Output kept per cell; errors are always kept").tag(config=True)
+    sandbox_json = Unicode("", help="SandboxSettings as JSON; empty runs the kernel unsandboxed").tag(config=True)
+    kernel_log = Unicode("", help="File for the kernel process's own stdout and stderr").tag(config=True)
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("kernel_manager_class", SandboxKernelManager)
+        super().__init__(**kwargs)
+        self._reset()
+
+    def _reset(self) -> None:
+        self._kernel_process = None
+        self._current_index = None
+        self._executed: set = set()
+        self._output_sizes: dict = {}
+        self._truncated: set = set()
+        self._notebook_timed_out = False
+        self._ipc_dir = None
+        self._log_stream = None
+
+    # --- kernel start and stop -------------------------------------------------------------
+
+    def create_kernel_manager(self):
+        """A :class:`SandboxKernelManager`, sandboxed and on Unix sockets when configured."""
+        if not self.kernel_name:
+            self.kernel_name = self.nb.metadata.get("kernelspec", {}).get("name", "")
+        manager = SandboxKernelManager(kernel_name=self.kernel_name, config=self.config)
+        if self.sandbox_json:
+            settings = SandboxSettings.from_json(self.sandbox_json)
+            # short path: a Unix socket's path may not exceed 107 bytes
+            self._ipc_dir = tempfile.mkdtemp(prefix="gk-")
+            manager.transport = "ipc"
+            manager.connection_file = os.path.join(self._ipc_dir, "kernel.json")
+            manager.ip = os.path.join(self._ipc_dir, "kernel-ipc")
+            input_dir = (self.resources or {}).get("metadata", {}).get("path") or None
+            manager.sandbox = settings.with_(
+                input_dir=input_dir and os.path.abspath(input_dir),
+                shared_dirs=(self._ipc_dir,),
+                environment={**settings.environment, "NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "autograde")},
+            )
+        self.km = manager
+        return manager
+
+    async def async_start_new_kernel(self, **kwargs) -> None:
+        """Start the kernel with its output going to ``kernel_log``, and remember its process."""
+        if self.kernel_log:
+            self._log_stream = open(self.kernel_log, "ab")
+            kwargs.setdefault("stdout", self._log_stream)
+            kwargs.setdefault("stderr", subprocess.STDOUT)
+        await super().async_start_new_kernel(**kwargs)
+        self._kernel_process = getattr(self.km.provisioner, "process", None)
+        if self._kernel_process is not None:
+            _running_kernels.add(self._kernel_process)
+
+    start_new_kernel = run_sync(async_start_new_kernel)
+
+    def _stop_notebook(self) -> None:
+        """The whole-notebook timeout: kill the kernel and everything in its sandbox."""
+        self._notebook_timed_out = True
+        process = self._kernel_process
+        if process is not None and process.poll() is None:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except OSError:
+                process.kill()
+
+    def _exit_status(self) -> int | None:
+        process = self._kernel_process
+        if process is None:
+            return None
+        try:
+            return process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            return None
+
+    # --- execution -------------------------------------------------------------------------
+
+    def preprocess_cell(self, cell, resources, index):
+        """Execute one cell, remembering which one runs (for the outcome's reason)."""
+        self._current_index = index
+        result = super().preprocess_cell(cell, resources, index)
+        self._executed.add(index)
+        return result
+
+    def output(self, outs, msg, display_id, cell_index):
+        """nbclient's output handler, keeping at most ``max_output_bytes`` per cell (errors always)."""
+        if msg["msg_type"] in ("stream", "display_data", "execute_result", "update_display_data"):
+            content = msg.get("content", {})
+            size = len(content.get("text", "")) + sum(len(str(value)) for value in content.get("data", {}).values())
+            used = self._output_sizes.get(cell_index, 0) + size
+            self._output_sizes[cell_index] = used
+            if used > self.max_output_bytes:
+                if cell_index not in self._truncated:
+                    self._truncated.add(cell_index)
+                    outs.append(new_output("stream", name="stderr", text=(
+                        f"\n[the grader dropped this cell's output after {self.max_output_bytes:,} bytes]\n")))
+                return None
+        return super().output(outs, msg, display_id, cell_index)
+
+    def preprocess(self, nb, resources=None, km=None):
+        """Execute ``nb`` like nbgrader does, and always return it with an outcome in its metadata."""
+        self._reset()
+        started = time.monotonic()
+        timer = threading.Timer(self.notebook_timeout, self._stop_notebook)
+        timer.daemon = True
+        timer.start()
+        failure = None
+        try:
+            nb, resources = super().preprocess(nb, resources, km)
+        except (DeadKernelError, CellTimeoutError, RuntimeError, OSError, TimeoutError) as error:
+            failure = error
+            self.log.warning("Execution stopped: %s: %s", type(error).__name__, error)
+        finally:
+            timer.cancel()
+            _running_kernels.discard(self._kernel_process)
+            if self._log_stream is not None:
+                self._log_stream.close()
+            if self._ipc_dir:
+                shutil.rmtree(self._ipc_dir, ignore_errors=True)
+        nb = self.nb if failure is not None else nb
+        outcome = self._outcome(nb, failure)
+        outcome["seconds"] = round(time.monotonic() - started, 3)
+        nb.metadata[OUTCOME_KEY] = outcome
+        return nb, self.resources if resources is None else resources
+
+    # --- the outcome -----------------------------------------------------------------------
+
+    def _mark_not_run(self, nb, reason: str) -> None:
+        """Give every cell that did not finish an error output, so its test scores zero."""
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code" or index in self._executed:
+                continue
+            cell.setdefault("outputs", []).append(
+                new_output("error", ename=_NOT_RUN, evalue=reason, traceback=[f"{_NOT_RUN}: {reason}"])
+            )
+
+    def _kernel_log_tail(self) -> str:
+        if not self.kernel_log or not os.path.exists(self.kernel_log):
+            return ""
+        with open(self.kernel_log, "rb") as stream:
+            stream.seek(max(0, os.path.getsize(self.kernel_log) - 400))
+            lines = stream.read().decode("utf-8", "replace").strip().splitlines()
+        return lines[-1] if lines else ""
+
+    def _outcome(self, nb, failure) -> dict:
+        statuses, reasons, notes = [], {}, []
+
+        def add(status: str, reason: str) -> None:
+            statuses.append(status)
+            reasons.setdefault(status, reason)
+
+        where = ""
+        if self._current_index is not None and self._current_index < len(nb.cells):
+            where = f' in cell "{cell_label(nb.cells[self._current_index], self._current_index)}"'
+        if failure is not None:
+            if self._notebook_timed_out:
+                add("timeout", f"notebook timeout: grading stopped after {self.notebook_timeout} s{where}")
+            elif isinstance(failure, CellTimeoutError):
+                add("timeout", f"timeout{where}: the code kept running after the interrupt and was stopped")
+            elif isinstance(failure, DeadKernelError) or (self._kernel_process and self._kernel_process.poll() is not None):
+                code = self._exit_status()
+                if code == _SANDBOX_SETUP_FAILED:
+                    add("grading error", f"the sandbox could not start: {self._kernel_log_tail()}")
+                elif describe_exit(code) == "signal SIGXCPU":
+                    add("cpu limit", f"cpu limit: the kernel used up its {self._cpu_limit()} s of CPU time{where}")
+                else:
+                    add("kernel died", f"kernel died: {describe_exit(code)}{where}")
+            else:
+                add("grading error", f"{type(failure).__name__}: {failure}")
+            self._mark_not_run(nb, reasons[statuses[0]])
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            label = f'cell "{cell_label(cell, index)}"'
+            timed_out = any(output.get("ename") == "CellTimeoutError" for output in cell.get("outputs", []))
+            for output in cell.get("outputs", []):
+                if output.get("output_type") != "error":
+                    continue
+                name, value = output.get("ename", ""), str(output.get("evalue", ""))
+                if name == "CellTimeoutError":
+                    add("timeout", f"timeout in {label}")
+                elif name == "MemoryError":
+                    add("memory limit", f"memory limit in {label}")
+                elif (name == "BlockingIOError" and "temporarily unavailable" in value) or "can't start new thread" in value:
+                    add("process limit", f"process limit in {label}")
+                elif name in ("SystemExit", "KeyboardInterrupt") and not timed_out and not cell.metadata.get("nbgrader", {}).get("grade"):
+                    notes.append(f"{name} in {label}")
+        for index in sorted(self._truncated):
+            notes.append(f'output of cell "{cell_label(nb.cells[index], index)}" truncated')
+        status = worst(statuses)
+        extra = [reasons[s] for s in dict.fromkeys(statuses) if s != status]
+        return {"status": status, "reason": reasons.get(status, ""), "notes": extra + notes}
+
+    def _cpu_limit(self) -> int | str:
+        try:
+            return SandboxSettings.from_json(self.sandbox_json).limits.cpu_seconds
+        except (ValueError, KeyError):
+            return "?"
