@@ -204,7 +204,7 @@ def test_autograde_calls_the_grading_benchmark_when_it_is_there(monkeypatch):
 
     def autograde_benchmark(assignment, submissions, quick):
         calls.append((assignment, submissions, quick))
-        return {"speedup": {"median": 1.7, "min": 1.6, "max": 1.8, "repeats": 5}, "sandbox_overhead": 0.12}
+        return {"speedup_vs_nbgrader": {"median": 1.7, "min": 1.6, "max": 1.8, "repeats": 5}, "sandbox_overhead": 0.12}
 
     monkeypatch.setitem(sys.modules, "gillab.grading.benchmark", types.SimpleNamespace(autograde_benchmark=autograde_benchmark))
     section = measure_autograde(quick=False)

@@ -26,6 +26,12 @@ def test_benchmark_returns_every_field_as_json(tmp_path):
     assert result["goals"]["sandbox_overhead_at_most"] == SANDBOX_OVERHEAD_GOAL
     assert result["goals"]["speedup_met"] == (speedup >= SPEEDUP_GOAL)
     assert result["machine"]["effective_cpus"] >= 1
+    # gillab bench's goals table reads this very result: both autograde goals get a measurement
+    from gillab.bench.goals import evaluate_goals
+
+    goals = {goal["name"]: goal for goal in evaluate_goals({"machine": {"effective_cpus": 2}, "autograde": {"status": "ok", "result": result}})}
+    assert goals["autograde speedup"]["measured"] == pytest.approx(result["speedup_vs_nbgrader"]["median"])
+    assert goals["autograde sandbox cost"]["measured"] == pytest.approx(result["sandbox_overhead"]["median"])
 
 
 def test_benchmark_says_what_is_missing():

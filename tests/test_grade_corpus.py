@@ -28,8 +28,8 @@ from gillab.grading.gradebook import integrity_check
 from gillab.grading.outcome import load_outcomes
 from gillab.grading.sandbox import SANDBOX_UID_BASE
 
-# Add corpus.PS1 here to grade the same corpus against the real problem set.
-ASSIGNMENTS = [corpus.DEMO]
+# The real problem set; corpus.DEMO (a small assignment of the tests' own) grades the same way.
+ASSIGNMENTS = [corpus.PS1]
 CELL_TIMEOUT = 20
 NOTEBOOK_TIMEOUT = 120
 # what grading may change in a course; everything else must stay byte for byte the same

@@ -9,7 +9,7 @@ cannot be imported the section says so, with the reason, instead of a number::
      "result": {...what autograde_benchmark returned...}}
 
 The goals table reads two keys of ``result`` when present (numbers, or summaries with a
-``median``): ``speedup`` (``gillab grade autograde --jobs 2`` over serial ``nbgrader autograde``;
+``median``): ``speedup_vs_nbgrader`` (``gillab grade autograde --jobs 2`` over serial ``nbgrader autograde``;
 goal at least 1.6) and ``sandbox_overhead`` (the sandbox's extra time as a fraction of the same
 grading unsandboxed; goal at most 0.10).
 """
