@@ -36,7 +36,7 @@ from .kernel import SandboxKernelManager
 from .outcome import worst
 from .sandbox import SandboxSettings
 
-__all__ = ["SandboxedExecute", "OUTCOME_KEY", "cell_label", "describe_exit", "kill_running_kernels"]
+__all__ = ["SandboxedExecute", "OUTCOME_KEY", "cell_label", "describe_exit", "kill_running_kernels", "child_processes"]
 
 #: Notebook metadata key holding the outcome of executing it.
 OUTCOME_KEY = "gillab_grading"
@@ -50,7 +50,10 @@ def kill_running_kernels() -> int:
     """Kill every kernel this process started and has not finished (a worker told to stop).
 
     Each kernel is killed with its whole process group: the sandbox, or the unsandboxed kernel
-    and the children it did not move to a session of their own. Returns how many there were.
+    and the children it did not move to a session of their own. So is any other child of this
+    process: a kernel whose launch was still under way when the stop came is not registered
+    yet, and bubblewrap's own ``--die-with-parent`` cannot catch a parent that died before
+    bwrap asked for it. Returns how many were killed.
     """
     killed = 0
     for process in list(_running_kernels):
@@ -60,7 +63,45 @@ def kill_running_kernels() -> int:
             except OSError:
                 process.kill()
             killed += 1
+    for pid in child_processes(os.getpid()):
+        try:
+            if os.getpgid(pid) == pid:
+                os.killpg(pid, signal.SIGKILL)
+            else:
+                os.kill(pid, signal.SIGKILL)
+            killed += 1
+        except OSError:  # it ended meanwhile
+            pass
     return killed
+
+
+def child_processes(parent: int) -> list[int]:
+    """The ids of the live processes whose parent is ``parent`` (empty without ``/proc``).
+
+    >>> import subprocess, os
+    >>> child = subprocess.Popen(["sleep", "5"])
+    >>> child.pid in child_processes(os.getpid())
+    True
+    >>> child.kill(); _ = child.wait()
+    """
+    children = []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return children
+    for name in entries:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as stat:
+                text = stat.read()
+        except OSError:
+            continue
+        # the command name may hold spaces and parentheses: the fields start after the last ")"
+        fields = text.rsplit(b")", 1)[-1].split()
+        if len(fields) > 1 and fields[0] != b"Z" and int(fields[1]) == parent:
+            children.append(int(name))
+    return children
 
 
 def cell_label(cell, index: int) -> str:

@@ -69,7 +69,8 @@ class WorkerPool:
         log = open(self.log_dir / f"worker-{slot}.log", "ab")
         try:
             process = subprocess.Popen(
-                [sys.executable, "-m", "gillab.grading.worker", "--result-fd", str(write_end), "--slot", str(slot)],
+                [sys.executable, "-m", "gillab.grading.worker", "--result-fd", str(write_end), "--slot", str(slot),
+                 "--parent-pid", str(os.getpid())],
                 stdin=subprocess.PIPE,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -32,12 +32,18 @@ __all__ = ["grade_job", "prepare_private_course", "check_notebook", "main"]
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to send SIGTERM to this worker when the parent process ends (a crash included)."""
+def _die_with_parent(parent: int | None) -> None:
+    """Ask Linux to send SIGTERM to this worker when the parent process ends (a crash included).
+
+    A parent that died before the request was made sends nothing: then this worker is already
+    somebody else's child and stops at once.
+    """
     try:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
     except (OSError, AttributeError):  # not Linux: the parent's cleanup has to do
         pass
+    if parent is not None and os.getppid() != parent:
+        os._exit(128 + signal.SIGTERM)
 
 
 def _on_terminate(signum, frame) -> None:
@@ -282,8 +288,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gillab.grading.worker")
     parser.add_argument("--result-fd", type=int, required=True)
     parser.add_argument("--slot", type=int, default=0)
+    parser.add_argument("--parent-pid", type=int, default=None)
     args = parser.parse_args(argv)
-    _die_with_parent()
+    _die_with_parent(args.parent_pid)
     signal.signal(signal.SIGTERM, _on_terminate)
     results = os.fdopen(args.result_fd, "w", buffering=1)
     # import the heavy parts once, before the first job
