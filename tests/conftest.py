@@ -7,6 +7,7 @@ import importlib.util
 import os
 import shutil
 import socket
+import sys
 import sysconfig
 from pathlib import Path
 
@@ -60,6 +61,7 @@ def import_server_side(name: str):
 @pytest.fixture(scope="session")
 def released_course(tmp_path_factory):
     """A temporary course copy in which nbgrader has released every problem set."""
+    import_server_side("nbgrader")  # nbgrader runs from this Python's venv (the free-threaded one has none)
     from problem_set_course import make_course, release
 
     return release(make_course(tmp_path_factory.mktemp("course") / "released"))
@@ -74,3 +76,22 @@ def graded_submissions(released_course, tmp_path_factory):
     before = grader_snapshot()
     plans = {assignment: {path.stem: path for path in sorted((FIXTURES / assignment).glob("*.ipynb"))} for assignment in ASSIGNMENTS}
     return grade_all(released_course, tmp_path_factory.mktemp("graded"), plans, groups=2), before
+
+
+# --- free-threaded Python (make ft-kernel / make test-ft) --------------------------------------------
+def skip_or_fail_without_free_threading(reason: str):
+    """Skip with ``reason``; under ``make test-ft`` (GILLAB_REQUIRE_FREE_THREADED=1) fail instead,
+    so that no free-threaded test can pass there by not running."""
+    if os.environ.get("GILLAB_REQUIRE_FREE_THREADED") == "1":
+        pytest.fail(f"GILLAB_REQUIRE_FREE_THREADED=1 (make test-ft) but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def free_threaded():
+    """Skip (fail under ``make test-ft``) unless the interpreter running the tests is a free-threaded build."""
+    if not sysconfig.get_config_var("Py_GIL_DISABLED"):
+        skip_or_fail_without_free_threading(
+            f"{sys.executable} (Python {sys.version.split()[0]}) is a standard build with the GIL; "
+            "the free-threaded tests run under `make test-ft`"
+        )

@@ -13,7 +13,8 @@ import queue
 import time
 from pathlib import Path
 
-from jupyter_client.manager import start_new_kernel
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import KernelManager, start_new_kernel
 
 #: A kernel on a machine busy with other tests can be slow to start or answer.
 KERNEL_TIMEOUT_S = 90
@@ -61,9 +62,26 @@ def wait_until(condition, timeout_s: float, what: str, interval_s: float = 0.1):
 
 
 class LiveKernel:
-    def __init__(self, cwd: str | os.PathLike | None = None):
-        self.manager, self.client = start_new_kernel(kernel_name="python3", startup_timeout=KERNEL_TIMEOUT_S,
-                                                     cwd=str(cwd) if cwd else None)
+    """A kernel of this environment (``python3``: this interpreter), or with ``kernel_dirs`` the
+    kernel ``kernel_name`` registered in those folders (e.g. the free-threaded one in the course's
+    .venv), started with ``env`` (default: this process's environment)."""
+
+    def __init__(self, cwd: str | os.PathLike | None = None, kernel_name: str = "python3", kernel_dirs=None, env: dict | None = None):
+        cwd = str(cwd) if cwd else None
+        if kernel_dirs is None:
+            self.manager, self.client = start_new_kernel(kernel_name=kernel_name, startup_timeout=KERNEL_TIMEOUT_S, cwd=cwd,
+                                                         **({"env": env} if env is not None else {}))
+        else:
+            specs = KernelSpecManager(kernel_dirs=[str(folder) for folder in kernel_dirs])
+            self.manager = KernelManager(kernel_name=kernel_name, kernel_spec_manager=specs)
+            self.manager.start_kernel(cwd=cwd, **({"env": env} if env is not None else {}))
+            self.client = self.manager.client()
+            self.client.start_channels()
+            try:
+                self.client.wait_for_ready(timeout=KERNEL_TIMEOUT_S)
+            except RuntimeError:
+                self.shutdown()
+                raise
         self.pid = int(self.run("import os; print(os.getpid())"))
 
     def run(self, code: str, timeout_s: float = KERNEL_TIMEOUT_S) -> str:

@@ -18,6 +18,7 @@ from gillab.bench import overhead
 from gillab.bench.autograde import measure_autograde
 from gillab.bench.course_run import run_course
 from gillab.bench.goals import GOAL_STATUSES, evaluate_goals
+from gillab.doctor import gil_enabled
 from gillab.reference import load_references, speedup_points, validate_reference
 
 
@@ -36,7 +37,10 @@ def quick_run(tmp_path_factory):
     """One ``gillab bench --quick`` on a one-notebook course, saving a reference (about 30 s)."""
     folder = tmp_path_factory.mktemp("bench")
     (folder / "course").mkdir()
-    write_notebook(folder / "course/01-sums.ipynb", "from gillab.chunks import split_range\nassert split_range(1, 21, 4)[0] == (1, 6)")
+    # the notebook also checks that its kernel runs this Python, in the GIL state this Python is in
+    write_notebook(folder / "course/01-sums.ipynb", "from gillab.chunks import split_range\nassert split_range(1, 21, 4)[0] == (1, 6)\n"
+                   f"import sys\nassert sys.prefix == {sys.prefix!r}, sys.prefix\n"
+                   f"from gillab.doctor import gil_enabled\nassert gil_enabled() is {gil_enabled()!r}")
     result = gillab(
         "bench", "--quick", "--out", "results.json", "--course", "course", "--save-reference", "refs",
         "--skip", "autograde", cwd=folder,
@@ -213,6 +217,35 @@ def test_autograde_calls_the_grading_benchmark_when_it_is_there(monkeypatch):
     goals = {goal["name"]: goal for goal in evaluate_goals({"machine": {"effective_cpus": 2}, "autograde": section})}
     assert goals["autograde speedup"]["status"] == "met"
     assert goals["autograde sandbox cost"]["status"] == "missed"
+
+
+def test_quick_run_on_a_free_threaded_python_records_it_and_runs_the_course_on_it(free_threaded, quick_run):
+    """`make test-ft`: the same JSON, from the free-threaded interpreter with the GIL off; the course's
+    notebook ran in a kernel of that interpreter (it checks its own sys.prefix and GIL)."""
+    _, data, _ = quick_run
+    validate_reference(data)
+    assert data["machine"]["free_threaded_build"] is True and data["machine"]["gil_enabled"] is False
+    assert data["machine"]["build"] == "free-threaded" and data["machine"]["python_version"] == sys.version.split()[0]
+    assert data["course_run_s"]["status"] == "ok" and data["cpu_sum"]["status"] == "ok"
+    assert set(data["cpu_sum"]) >= {"threads", "processes", "serial_s"}
+
+
+@pytest.mark.parametrize("free_threaded_python", [True, False])
+def test_autograde_without_nbgrader(monkeypatch, free_threaded_python):
+    """The free-threaded venv cannot install nbgrader (Python 3.13): the section is not available, saying
+    why; in a standard venv nbgrader is pinned, so its absence is a failure."""
+    def needs_nbgrader(assignment, submissions, quick):
+        raise ModuleNotFoundError("No module named 'nbgrader'", name="nbgrader")
+
+    monkeypatch.setitem(sys.modules, "gillab.grading.benchmark", types.SimpleNamespace(autograde_benchmark=needs_nbgrader))
+    monkeypatch.setattr("gillab.bench.autograde.free_threaded_build", lambda: free_threaded_python)
+    if free_threaded_python:
+        section = measure_autograde(quick=True)
+        assert section["status"] == "not available"
+        assert "nbgrader is not installed in this free-threaded Python" in section["reason"] and ".venv" in section["reason"]
+    else:
+        with pytest.raises(ModuleNotFoundError, match="nbgrader"):
+            measure_autograde(quick=True)
 
 
 def test_autograde_without_the_grading_pipeline_says_why(monkeypatch):

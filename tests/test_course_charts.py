@@ -88,8 +88,9 @@ def reference_from(rows, date, **machine):
 @pytest.fixture
 def reference_folder(tmp_path):
     rows = measure_speedups(n=30_000, configs=[("threads", 2), ("processes", 2)], repeats=2)
-    save_reference(reference_from(rows, "2026-01-02T00:00:00+00:00"), tmp_path)
-    save_reference(reference_from(rows, "2026-03-04T00:00:00+00:00", gil_enabled=False, cpu_model="Made-up FT CPU"), tmp_path)
+    save_reference(reference_from(rows, "2026-01-02T00:00:00+00:00", gil_enabled=True, free_threaded_build=False), tmp_path)
+    save_reference(reference_from(rows, "2026-03-04T00:00:00+00:00", gil_enabled=False, free_threaded_build=True,
+                                  cpu_model="Made-up FT CPU"), tmp_path)
     return tmp_path, rows
 
 

@@ -20,9 +20,11 @@ from browser_support import (
     PAGE_TIMEOUT_MS, JupyterServer, cell_errors, copy_notebooks, launch_browser, open_notebook, require_chromium,
     run_all_cells, screenshot, set_slider,
 )
-from conftest import REPO
+from conftest import REPO, import_server_side
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# the server is JupyterLab of this Python's venv (the free-threaded one has none: make test runs these)
+import_server_side("jupyterlab")
 
 #: Notebooks that show labs: the chapters that embed them (03: speedup and switch interval, 04: I/O),
 #: and a fixture showing all three side by side (for the screenshots in docs/).

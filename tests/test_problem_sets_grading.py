@@ -6,7 +6,12 @@ from __future__ import annotations
 import nbformat
 import pytest
 
+from conftest import import_server_side
 from problem_set_course import ASSIGNMENTS, FIXTURES, REPO, expected, failure_report, grade_all, grader_snapshot, mismatches, validate
+
+# nbgrader runs from this Python's venv; the free-threaded one has none, and
+# tests/test_free_threaded_problem_sets.py grades on the free-threaded kernel from .venv instead
+import_server_side("nbgrader")
 
 CASES = [(assignment, case) for assignment in ASSIGNMENTS for case in expected(assignment)["cases"]]
 

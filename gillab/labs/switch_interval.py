@@ -4,7 +4,8 @@ A busy thread running pure Python keeps the GIL until the switch interval (``sys
 5 ms by default) asks it to let go. A thread that was waiting (for the network, a timer) must get
 the GIL back before it can respond: the convoy effect. Each press measures the waiting thread alone
 and then beside the busy threads, with :func:`gillab.convoy.response_delays`, at the interval on the
-slider; your own interval is restored afterwards (and after an interrupt).
+slider; your own interval is restored afterwards (and after an interrupt). On a free-threaded
+kernel, with the GIL off, the lab says that there is no convoy to see.
 
 >>> import sys
 >>> before = sys.getswitchinterval()
@@ -24,6 +25,7 @@ import ipywidgets as widgets
 
 from ..checks import require_int, require_positive_number
 from ..convoy import MAX_DURATION_S, MAX_SWITCH_INTERVAL_S, MIN_SWITCH_INTERVAL_S, response_delays
+from ..doctor import gil_enabled
 from ..hardware import effective_cpu_count
 from .base import Lab
 from .figures import new_figure, placeholder_png, png
@@ -60,10 +62,20 @@ class SwitchIntervalLab(Lab):
 
     def __init__(self, switch_interval_ms, busy_threads, duration_s, effective_cpus):
         cpus = effective_cpu_count() if effective_cpus is None else effective_cpus
-        extra = "" if cpus != 1 else (
-            "This lab still shows the GIL handing over, but on one CPU the operating system also makes "
-            "the waiting thread take turns for the CPU itself, so it can wake even later."
-        )
+        if not gil_enabled():
+            extra = (
+                "The GIL is OFF in this kernel (a free-threaded Python): the busy threads hold no lock the "
+                "waiting thread needs, so it should wake about as late beside them as alone, at any switch "
+                "interval" + (", though on one CPU the operating system also makes it take turns for the CPU itself"
+                              if cpus == 1 else "") + ". Run this lab on a standard kernel to see the convoy effect."
+            )
+        elif cpus == 1:
+            extra = (
+                "This lab still shows the GIL handing over, but on one CPU the operating system also makes "
+                "the waiting thread take turns for the CPU itself, so it can wake even later."
+            )
+        else:
+            extra = ""
         super().__init__(cpus, note_extra=extra)
         low, high = MIN_SWITCH_INTERVAL_S * 1000, MAX_SWITCH_INTERVAL_S * 1000
         switch_interval_ms = require_positive_number("switch_interval_ms", switch_interval_ms, maximum=high)
