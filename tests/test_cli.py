@@ -49,3 +49,13 @@ def test_no_command_prints_help_and_fails():
 def test_unknown_options_are_refused_by_doctor():
     result = gillab("doctor", "--colour")
     assert result.returncode == 2 and "unrecognized arguments: --colour" in result.stderr
+
+
+def test_grading_without_nbgrader_says_where_to_run_it():
+    """The free-threaded venv has no nbgrader: `gillab grade` says so, in one message, without a traceback."""
+    hide_nbgrader = "import sys; sys.modules['nbgrader'] = None; from gillab.cli import main; sys.exit(main(sys.argv[1:]))"
+    result = subprocess.run([sys.executable, "-c", hide_nbgrader, "grade", "release", "ps1_parallel_sum"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "nbgrader is not installed in this Python" in result.stderr and ".venv/bin/gillab grade" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -7,22 +7,32 @@ import pkgutil
 import pytest
 
 import gillab
+from conftest import import_server_side
 
 MODULES = sorted(
     info.name for info in pkgutil.walk_packages(gillab.__path__, "gillab.") if info.name not in {"gillab.__main__"}
 )
 
 
+def _import(name: str):
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as error:
+        # gillab.grading needs nbgrader, which the free-threaded venv leaves out: skip there, saying so
+        import_server_side(error.name)
+        raise
+
+
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples(name):
-    module = importlib.import_module(name)
+    module = _import(name)
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
 
 
 @pytest.mark.parametrize("name", MODULES)
 def test_every_public_function_is_documented(name):
-    module = importlib.import_module(name)
+    module = _import(name)
     for public in getattr(module, "__all__", []):
         item = getattr(module, public)
         if callable(item) and getattr(item, "__module__", name) == name:

@@ -6,6 +6,11 @@ import json
 
 import pytest
 
+from conftest import import_server_side
+
+# `gillab grade` runs nbgrader from .venv; the free-threaded venv has none (`make test` runs these)
+import_server_side("nbgrader")
+
 import grading_corpus as corpus
 from gillab.grading.benchmark import SANDBOX_OVERHEAD_GOAL, SPEEDUP_GOAL, autograde_benchmark
 

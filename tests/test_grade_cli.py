@@ -5,6 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from conftest import import_server_side
+
+# `gillab grade` runs nbgrader from .venv; the free-threaded venv has none (`make test` runs these)
+import_server_side("nbgrader")
+
 import grading_corpus as corpus
 
 

@@ -12,6 +12,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from conftest import import_server_side
+
+# `gillab grade` runs nbgrader from .venv; the free-threaded venv has none (`make test` runs these)
+import_server_side("nbgrader")
+
 import grading_corpus as corpus
 from gillab.grading.collect import collect
 from gillab.grading.course import Course

@@ -22,6 +22,11 @@ from pathlib import Path
 
 import pytest
 
+from conftest import import_server_side
+
+# `gillab grade` runs nbgrader from .venv; the free-threaded venv has none (`make test` runs these)
+import_server_side("nbgrader")
+
 import grading_corpus as corpus
 from gillab.grading.course import Course
 from gillab.grading.gradebook import integrity_check

@@ -8,6 +8,11 @@ import sys
 
 import pytest
 
+from conftest import import_server_side
+
+# `gillab grade` runs nbgrader from .venv; the free-threaded venv has none (`make test` runs these)
+import_server_side("nbgrader")
+
 pytestmark = pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads children from /proc (Linux)")
 
 

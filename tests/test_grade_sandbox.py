@@ -13,6 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from conftest import import_server_side
+
+# `gillab grade` runs nbgrader from .venv; the free-threaded venv has none (`make test` runs these)
+import_server_side("nbgrader")
+
 import grading_corpus as corpus
 from conftest import REPO
 from gillab.grading.sandbox import SANDBOX_UID_BASE, SANDBOX_WORK, Limits, SandboxSettings, bwrap_command, check_bwrap

@@ -8,6 +8,11 @@ import sys
 
 import pytest
 
+from conftest import import_server_side
+
+# `gillab grade` runs nbgrader from .venv; the free-threaded venv has none (`make test` runs these)
+import_server_side("nbgrader")
+
 import grading_corpus as corpus
 from gillab.grading.course import Course
 from gillab.grading.gradebook import commit_grades, integrity_check, snapshot

@@ -160,6 +160,17 @@ def run(args) -> int:
     if not getattr(args, "step", None):
         args.grade_parser.print_help()
         return 2
+    try:
+        import nbgrader  # noqa: F401
+    except ImportError:
+        print(
+            f"gillab grade {args.step}: nbgrader is not installed in this Python ({sys.executable}). "
+            "Run the grading steps from the course's .venv (`make setup` installs nbgrader there), "
+            "e.g. `.venv/bin/gillab grade ...`. The free-threaded venv cannot hold nbgrader on Python 3.13; "
+            "to grade on the free-threaded kernel, see the README's instructor section (c.Execute.kernel_name).",
+            file=sys.stderr,
+        )
+        return 2
     from .course import Course, CourseNotFound
     from .sandbox import SandboxUnavailable
 
