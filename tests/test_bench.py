@@ -169,7 +169,7 @@ def test_a_failing_section_is_recorded_and_the_others_still_run(monkeypatch):
         raise RuntimeError("the server caught fire")
 
     monkeypatch.setattr("gillab.bench.run.measure_io", broken)
-    monkeypatch.setattr("gillab.bench.run.measure_autograde", lambda quick: {"status": "not available", "reason": "test"})
+    monkeypatch.setattr("gillab.bench.run.measure_autograde", lambda quick, on_progress=None: {"status": "not available", "reason": "test"})
     skip = [name for name in SECTIONS if name not in ("io", "autograde")]
     result = run_benchmark(QUICK, skip=skip)
     assert result["io"]["status"] == "failed" and result["io"]["reason"] == "RuntimeError: the server caught fire"
@@ -206,17 +206,38 @@ def test_course_run_reports_no_notebooks_honestly(tmp_path):
 def test_autograde_calls_the_grading_benchmark_when_it_is_there(monkeypatch):
     calls = []
 
-    def autograde_benchmark(assignment, submissions, quick):
+    def autograde_benchmark(assignment, submissions, quick, on_progress):
         calls.append((assignment, submissions, quick))
+        on_progress(0, 15, "repeat 1/5")
         return {"speedup_vs_nbgrader": {"median": 1.7, "min": 1.6, "max": 1.8, "repeats": 5}, "sandbox_overhead": 0.12}
 
     monkeypatch.setitem(sys.modules, "gillab.grading.benchmark", types.SimpleNamespace(autograde_benchmark=autograde_benchmark))
-    section = measure_autograde(quick=False)
+    progress = []
+    section = measure_autograde(quick=False, on_progress=lambda *step: progress.append(step))
     assert calls == [("ps1_parallel_sum", 40, False)]
+    assert progress == [(0, 15, "repeat 1/5")]
     assert section["status"] == "ok" and section["result"]["sandbox_overhead"] == 0.12
     goals = {goal["name"]: goal for goal in evaluate_goals({"machine": {"effective_cpus": 2}, "autograde": section})}
     assert goals["autograde speedup"]["status"] == "met"
     assert goals["autograde sandbox cost"]["status"] == "missed"
+
+
+def test_the_table_shows_the_grading_benchmark_in_its_units():
+    """Speedup as x, the sandbox's cost as a percent (it was once printed as milliseconds), seconds per way."""
+    summary = {"median": 0.0084, "min": -0.0436, "max": 0.0547, "repeats": 5}
+    seconds = {"median": 91.06, "min": 88.5, "max": 92.61, "repeats": 5}
+    section = {"status": "ok", "assignment": "ps1_parallel_sum", "submissions": 40, "quick": False, "result": {
+        "speedup_vs_nbgrader": {"median": 1.44, "min": 1.42, "max": 1.52, "repeats": 5},
+        "sandbox_overhead": summary, "seconds": {"nbgrader": seconds},
+    }}
+    machine = {"python_version": "3.11.7", "build": "standard (with GIL)", "gil_enabled": True, "os_cpu_count": 2,
+               "effective_cpus": 2, "cpu_model": "test"}
+    result = {"settings": {"name": "full"}, "date": "2026-11-25T12:00:00", "duration_s": 1.0, "machine": machine,
+              "autograde": section, "goals": []}
+    table = format_table(result)
+    assert "speedup_vs_nbgrader: 1.44x (1.42-1.52, 5 runs)" in table
+    assert "sandbox_overhead: 0.8% (-4.4% to 5.5%, 5 runs)" in table
+    assert "seconds, nbgrader: 91.06 s (88.50 s-92.61 s, 5 runs)" in table
 
 
 def test_quick_run_on_a_free_threaded_python_records_it_and_runs_the_course_on_it(free_threaded, quick_run):
@@ -234,7 +255,7 @@ def test_quick_run_on_a_free_threaded_python_records_it_and_runs_the_course_on_i
 def test_autograde_without_nbgrader(monkeypatch, free_threaded_python):
     """The free-threaded venv cannot install nbgrader (Python 3.13): the section is not available, saying
     why; in a standard venv nbgrader is pinned, so its absence is a failure."""
-    def needs_nbgrader(assignment, submissions, quick):
+    def needs_nbgrader(assignment, submissions, quick, on_progress=None):
         raise ModuleNotFoundError("No module named 'nbgrader'", name="nbgrader")
 
     monkeypatch.setitem(sys.modules, "gillab.grading.benchmark", types.SimpleNamespace(autograde_benchmark=needs_nbgrader))

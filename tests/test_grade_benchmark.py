@@ -18,8 +18,13 @@ pytestmark = pytest.mark.slow
 
 
 def test_benchmark_returns_every_field_as_json(tmp_path):
-    result = autograde_benchmark("demo_sum", submissions=2, quick=True, source_dir=corpus.DEMO.source_dir)
+    progress = []
+    result = autograde_benchmark("demo_sum", submissions=2, quick=True, source_dir=corpus.DEMO.source_dir,
+                                 on_progress=lambda *step: progress.append(step))
     json.dumps(result)  # JSON-ready
+    # one step before each of the three ways of grading, so a 20-minute run is never silent
+    assert [(done, total) for done, total, _ in progress] == [(0, 3), (1, 3), (2, 3)]
+    assert any("plain nbgrader" in label for _, _, label in progress)
     assert result["submissions"] == 2 and result["repeats"] == 1 and result["jobs"] == 2
     assert result["all_full_marks"] is True
     for mode in ("nbgrader", "sandboxed", "unsandboxed"):

@@ -217,6 +217,18 @@ def test_on_a_free_threaded_kernel_the_gil_kernels_references_are_drawn(tmp_path
     assert speedup_lab(n=1000, repeats=1, effective_cpus=2, references_folder=tmp_path).references == []
 
 
+def test_on_one_cpu_references_with_and_without_the_gil_are_told_apart(tmp_path):
+    """Both builds' references are drawn on one CPU: the legend says which had the GIL, the line style differs."""
+    saved_reference(tmp_path, gil_enabled=True)
+    saved_reference(tmp_path, gil_enabled=False)
+    lab = speedup_lab(n=1000, repeats=1, modes=("threads",), effective_cpus=1, references_folder=tmp_path)
+    lab.run.click()
+    styles = {line.get_label(): line.get_linestyle() for line in lab.figure.axes[2].lines if line.get_label().startswith("threads")}
+    [with_gil] = [label for label in styles if "GIL on" in label]
+    [without_gil] = [label for label in styles if "GIL off" in label]
+    assert styles[with_gil] != styles[without_gil]
+
+
 def test_labs_leave_no_worker_threads_behind():
     lab = speedup_lab(n=5000, repeats=1, modes=("threads",), effective_cpus=2)
     lab.workers.value = 4

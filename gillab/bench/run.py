@@ -40,7 +40,7 @@ def _measurements(settings: BenchSettings, effective_cpus: int, course_folder):
         "joblib_overhead": lambda progress: measure_joblib_overhead(workers, repeats, progress),
         "break_even_n": lambda progress: find_break_even(workers, settings.break_even_max_s, repeats, progress),
         "course_run_s": lambda progress: run_course(course_folder, progress),
-        "autograde": lambda progress: measure_autograde(settings.autograde_quick),
+        "autograde": lambda progress: measure_autograde(settings.autograde_quick, on_progress=progress),
     }
 
 

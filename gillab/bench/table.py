@@ -4,6 +4,8 @@
 ('4.1 ms', '2.50 s')
 >>> format_summary({"median": 1.72, "min": 1.6, "max": 1.8, "repeats": 5}, "x")
 '1.72x (1.60-1.80, 5 runs)'
+>>> format_summary({"median": 0.0084, "min": -0.0436, "max": 0.0547, "repeats": 5}, "fraction")
+'0.8% (-4.4% to 5.5%, 5 runs)'
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ def format_summary(summary: dict, unit: str) -> str:
     """``median (min-max, repeats)`` of a :meth:`gillab.measure.Timing.summary` dict."""
     if unit == "x":
         spread = f"{summary['min']:.2f}-{summary['max']:.2f}"
+    elif unit == "fraction":  # may be negative: a dash would read as a minus sign
+        spread = f"{_value(summary['min'], unit)} to {_value(summary['max'], unit)}"
     else:
         spread = f"{format_seconds(summary['min'])}-{format_seconds(summary['max'])}"
     return f"{_value(summary['median'], unit)} ({spread}, {summary['repeats']} runs)"
@@ -96,12 +100,22 @@ def _course(section: dict) -> list[str]:
     return lines
 
 
+def _autograde_unit(key: str) -> str:
+    if "speedup" in key:
+        return "x"
+    return "fraction" if key.endswith("overhead") else "s"
+
+
 def _autograde(section: dict) -> list[str]:
     lines = [f"autograde: {section['assignment']}, {section['submissions']} submissions"]
     for key, value in section["result"].items():
         if isinstance(value, (int, float, str)) or (isinstance(value, dict) and "median" in value):
-            shown = format_summary(value, "x" if "speedup" in key else "s") if isinstance(value, dict) else value
+            shown = format_summary(value, _autograde_unit(key)) if isinstance(value, dict) else value
             lines.append(f"  {key}: {shown}")
+    seconds = section["result"].get("seconds", {})
+    if all(isinstance(summary, dict) and "median" in summary for summary in seconds.values()):
+        for mode, summary in seconds.items():
+            lines.append(f"  seconds, {mode}: {format_summary(summary, 's')}")
     return lines
 
 

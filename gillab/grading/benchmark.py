@@ -36,6 +36,11 @@ SPEEDUP_GOAL = 1.6
 SANDBOX_OVERHEAD_GOAL = 0.10
 _REPOSITORY = Path(__file__).resolve().parents[2]
 _MODES = ("nbgrader", "sandboxed", "unsandboxed")
+_LABELS = {
+    "nbgrader": "plain nbgrader autograde",
+    "sandboxed": "gillab grade autograde",
+    "unsandboxed": "gillab grade autograde --no-sandbox",
+}
 
 
 def _machine() -> dict:
@@ -118,12 +123,15 @@ def autograde_benchmark(
     config_file: str | os.PathLike | None = None,
     repeats: int | None = None,
     jobs: int = 2,
+    on_progress=None,
 ) -> dict:
     """Time grading ``submissions`` correct submissions three ways; a JSON-ready dict.
 
     ``quick``: at most 6 submissions and 1 repeat (a smoke run). ``repeats`` defaults to 5
     (1 when quick). ``source_dir`` defaults to ``solutions/<assignment>`` of this repository,
-    ``config_file`` to its ``grader/nbgrader_config.py``.
+    ``config_file`` to its ``grader/nbgrader_config.py``. ``on_progress(done, total, label)``, when
+    given, is called before each grading run (``done`` counts from 0; a full run makes 15 of them,
+    about a minute or more each on 2 cores).
     """
     from ..checks import require_int
 
@@ -144,6 +152,9 @@ def autograde_benchmark(
         for repeat in range(repeats):
             order = _MODES[repeat % 3:] + _MODES[: repeat % 3]
             for mode in order:
+                if on_progress is not None:
+                    done = repeat * len(_MODES) + order.index(mode)
+                    on_progress(done, repeats * len(_MODES), f"repeat {repeat + 1}/{repeats}: {_LABELS[mode]}, {submissions} submissions")
                 course = workspace / f"run-{repeat}-{mode}"
                 shutil.copytree(template, course)
                 timing = time_call(_run, mode, assignment, course, jobs, repeats=1, warmup=0)

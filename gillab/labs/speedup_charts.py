@@ -11,7 +11,7 @@ from matplotlib.ticker import MaxNLocator
 
 from ..measure import fit_amdahl
 from ..plots import speedup_chart, timeline
-from ..reference import describe, speedup_points
+from ..reference import speedup_points
 from .figures import DPI, new_figure
 
 __all__ = ["latest_per_config", "amdahl_fit", "speedup_figure", "timelines_figure", "MAX_REFERENCES_DRAWN"]
@@ -60,22 +60,34 @@ def _time_panel(ax, rows) -> None:
     ax.legend(fontsize="small")
 
 
+def _reference_label(mode: str, reference: dict) -> str:
+    """Short enough for a legend inside the panel; the CPU model goes in the title."""
+    machine = reference["machine"]
+    gil = "GIL on" if machine["gil_enabled"] else "GIL off"
+    return f"{mode}, {gil} (Python {machine['python_version']}, {machine['effective_cpus']} CPUs, {reference['date'][:10]})"
+
+
 def _reference_panel(ax, references) -> list[tuple[str, list]]:
     drawn = []
     top = 1
-    for reference in list(references)[-MAX_REFERENCES_DRAWN:]:
-        for mode, style in (("threads", "s--"), ("processes", "o-")):
+    references = list(references)[-MAX_REFERENCES_DRAWN:]
+    for reference in references:
+        # colour and marker say the mode, as in the learner's panels; a dotted line says the GIL was off
+        line = "-" if reference["machine"]["gil_enabled"] else ":"
+        for mode, marker in (("threads", "s"), ("processes", "o")):
             points = speedup_points(reference, mode)
             if not points:
                 continue
-            label = f"{mode}, {describe(reference)}"
-            ax.plot(*zip(*points), style, color=_COLOURS[mode], alpha=0.8, label=label)
+            label = _reference_label(mode, reference)
+            ax.plot(*zip(*points), marker=marker, linestyle=line, color=_COLOURS[mode], alpha=0.8, label=label)
             drawn.append((label, points))
             top = max(top, max(k for k, _ in points))
     ax.plot([1, top], [1, top], "k--", linewidth=1, label="ideal")
     ax.set_xlabel("workers")
     ax.set_ylabel("speedup over serial")
-    ax.set_title("Recorded on multi-core machines")
+    models = sorted({reference["machine"].get("cpu_model") or "unknown CPU" for reference in references})
+    where = models[0] if len(models) == 1 else f"{len(models)} machines"
+    ax.set_title(f"Recorded on multi-core machines\n{where}", fontsize="medium")
     ax.legend(fontsize="x-small", loc="upper left")
     return drawn
 
