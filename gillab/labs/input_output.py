@@ -20,6 +20,7 @@ import threading
 import time
 
 import ipywidgets as widgets
+from matplotlib.ticker import MaxNLocator
 
 from ..chat_api import ChatServer
 from ..checks import require_int, require_positive_number
@@ -188,6 +189,7 @@ def io_figure(results):
     times.plot(*zip(*ideal), "k--", linewidth=1, label="ideal: ceil(requests / threads) x latency")
     times.axhline(last["serial_s"], color="tab:gray", linestyle=":", label="serial (last run)")
     times.set_xlabel("threads")
+    times.xaxis.set_major_locator(MaxNLocator(integer=True))  # a thread count is whole
     times.set_ylabel("seconds to load all")
     times.set_ylim(bottom=0)
     times.set_title(f"{last['requests']} requests at {last['latency_ms']} ms")
