@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import copy
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -214,6 +216,17 @@ def make_course(folder: Path, assignment: AssignmentUnderTest) -> Path:
     (folder / "grader" / "nbgrader_config.py").write_text(config)
     shutil.copytree(assignment.source_dir, folder / "solutions" / assignment.name)
     return folder
+
+
+def released_course(folder: Path, assignment: AssignmentUnderTest, due: str | None = None) -> Path:
+    """:func:`make_course`, then ``gillab grade release`` in it (with ``--due`` when given)."""
+    course = make_course(folder, assignment)
+    command = [sys.executable, "-m", "gillab", "grade", "release", assignment.name, "--course", str(course)]
+    if due is not None:
+        command += ["--due", due]
+    released = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert released.returncode == 0, released.stderr
+    return course
 
 
 def write_fixtures(course: Path, assignment: AssignmentUnderTest, fixtures, port: int, marker: str) -> None:

@@ -24,11 +24,7 @@ from gillab.grading.course import Course
 
 @pytest.fixture(scope="module")
 def released(tmp_path_factory):
-    course_dir = corpus.make_course(tmp_path_factory.mktemp("template"), corpus.DEMO)
-    result = subprocess.run([sys.executable, "-m", "gillab", "grade", "release", "demo_sum", "--course", str(course_dir)],
-                            capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    return course_dir
+    return corpus.released_course(tmp_path_factory.mktemp("template"), corpus.DEMO)
 
 
 @pytest.fixture

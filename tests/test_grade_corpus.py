@@ -126,9 +126,7 @@ def processes_left(marker: str, run_variable: str) -> list[str]:
 def graded(request, tmp_path_factory):
     """Grade the corpus once; hand every test the run's traces."""
     assignment = request.param
-    course_dir = corpus.make_course(tmp_path_factory.mktemp("course"), assignment)
-    released = gillab("grade", "release", assignment.name, "--due", corpus.DUE, "--course", str(course_dir))
-    assert released.returncode == 0, released.stderr
+    course_dir = corpus.released_course(tmp_path_factory.mktemp("course"), assignment, due=corpus.DUE)
     listener = Listener()
     marker = f"gillab-corpus-{uuid.uuid4().hex[:10]}"
     run_variable = f"GILLAB_TEST_RUN={marker}"

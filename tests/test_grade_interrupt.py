@@ -48,10 +48,7 @@ def _gone(marker: str, seconds: float = 15) -> list:
 @pytest.fixture
 def slow_course(tmp_path):
     assignment = corpus.DEMO
-    course_dir = corpus.make_course(tmp_path / "course", assignment)
-    released = subprocess.run([sys.executable, "-m", "gillab", "grade", "release", assignment.name, "--course", str(course_dir)],
-                              capture_output=True, text=True, timeout=300)
-    assert released.returncode == 0, released.stderr
+    course_dir = corpus.released_course(tmp_path / "course", assignment)
     fixtures = [corpus.Fixture(s, lambda c: c.at_end("import time\ntime.sleep(5)"), "graded", "full") for s in STUDENTS]
     corpus.write_fixtures(course_dir, assignment, fixtures, port=9, marker="unused")
     return Course.load(course_dir)

@@ -9,19 +9,12 @@ import sys
 import pytest
 
 from conftest import import_server_side
+from kernel_support import is_running
 
 # `gillab grade` runs nbgrader from .venv; the free-threaded venv has none (`make test` runs these)
 import_server_side("nbgrader")
 
 pytestmark = pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads children from /proc (Linux)")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[-1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def test_a_stopped_worker_kills_a_kernel_it_had_not_registered_yet():
@@ -40,7 +33,7 @@ def test_a_stopped_worker_kills_a_kernel_it_had_not_registered_yet():
     assert result.returncode == 0, result.stderr
     pids, killed = result.stdout.splitlines()
     assert int(killed) == 2
-    assert not any(_alive(int(pid)) for pid in pids.split())
+    assert not any(is_running(int(pid)) for pid in pids.split())
 
 
 def test_a_worker_whose_parent_is_already_gone_stops_at_once():

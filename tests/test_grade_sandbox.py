@@ -119,10 +119,7 @@ def test_settings_survive_the_trip_to_a_worker():
 
 @pytest.fixture(scope="module")
 def demo_course(tmp_path_factory):
-    course_dir = corpus.make_course(tmp_path_factory.mktemp("course"), corpus.DEMO)
-    released = subprocess.run([sys.executable, "-m", "gillab", "grade", "release", "demo_sum", "--course", str(course_dir)],
-                              capture_output=True, text=True, timeout=300)
-    assert released.returncode == 0, released.stderr
+    course_dir = corpus.released_course(tmp_path_factory.mktemp("course"), corpus.DEMO)
     corpus.write_fixtures(course_dir, corpus.DEMO, [corpus.FIXTURES[0]], port=9, marker="unused")
     return course_dir
 

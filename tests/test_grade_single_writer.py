@@ -26,10 +26,7 @@ def _digest(path):
 
 
 def test_a_worker_leaves_the_gradebook_alone_and_the_parent_writes_it(tmp_path):
-    course_dir = corpus.make_course(tmp_path / "course", corpus.DEMO)
-    released = subprocess.run([sys.executable, "-m", "gillab", "grade", "release", "demo_sum", "--course", str(course_dir)],
-                              capture_output=True, text=True, timeout=300)
-    assert released.returncode == 0, released.stderr
+    course_dir = corpus.released_course(tmp_path / "course", corpus.DEMO)
     corpus.write_fixtures(course_dir, corpus.DEMO, [corpus.FIXTURES[0]], port=9, marker="unused")
     course = Course.load(course_dir)
     before = _digest(course.gradebook_file)
@@ -64,10 +61,7 @@ def test_a_write_cut_off_by_a_crash_is_rolled_back_and_the_gradebook_stays_usabl
     connection rolls the transaction back, and the check and the workers' snapshot still work."""
     import sqlite3
 
-    course_dir = corpus.make_course(tmp_path / "course", corpus.DEMO)
-    released = subprocess.run([sys.executable, "-m", "gillab", "grade", "release", "demo_sum", "--course", str(course_dir)],
-                              capture_output=True, text=True, timeout=300)
-    assert released.returncode == 0, released.stderr
+    course_dir = corpus.released_course(tmp_path / "course", corpus.DEMO)
     gradebook = Course.load(course_dir).gradebook_file
     with sqlite3.connect(gradebook) as connection:
         before = connection.execute("SELECT id, source FROM source_cell ORDER BY id").fetchall()
