@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import time
 import urllib.request
@@ -19,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, free_port
 from free_threaded_kernel import FT_VENV, KERNEL_NAME, MAIN_VENV, require_registered_kernel
 from kernel_support import child_processes
+from lab_server import gillab_lab
 
 TOKEN = "gillab-ft-kernels-test"
 SERVER_START_S = 90
@@ -61,31 +60,8 @@ def course_lab(tmp_path):
     for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTERLAB_SETTINGS_DIR",
                  "JUPYTERLAB_WORKSPACES_DIR", "IPYTHONDIR", "MPLCONFIGDIR"):
         env[name] = str(tmp_path / name.lower())
-    port = free_port()
-    command = [str(python), "-m", "gillab", "lab", "--no-browser", f"--port={port}", "--ServerApp.port_retries=0",
-               "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={TOKEN}", "--allow-root"]
-    log_path = tmp_path / "lab.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START_S
-        while True:
-            assert process.poll() is None, f"JupyterLab exited:\n{log_path.read_text()[-3000:]}"
-            try:
-                api(base, "/api/status")
-                break
-            except OSError:
-                assert time.monotonic() < deadline, f"JupyterLab did not answer within {SERVER_START_S} s:\n{log_path.read_text()[-3000:]}"
-                time.sleep(0.25)
-        yield base, process.pid
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+    with gillab_lab(python, tmp_path, TOKEN, env, start_s=SERVER_START_S) as server:
+        yield server
 
 
 def kernel_executable(base: str, server: int, name: str) -> Path:

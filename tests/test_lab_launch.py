@@ -2,17 +2,15 @@
 
 import json
 import os
-import signal
-import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO, free_port, import_server_side
+from conftest import REPO, import_server_side
 from gillab.launch import find_course_root, lab_command, lab_environment
+from lab_server import gillab_lab
 
 import_server_side("jupyterlab")
 
@@ -34,33 +32,8 @@ def get(url: str):
 
 @pytest.fixture
 def lab(tmp_path):
-    port = free_port()
-    command = [
-        sys.executable, "-m", "gillab", "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
-        f"--IdentityProvider.token={TOKEN}", "--allow-root",
-    ]
-    log = open(tmp_path / "lab.log", "w")
-    process = subprocess.Popen(command, cwd=REPO, env=isolated_environment(tmp_path), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, (tmp_path / "lab.log").read_text()
-            try:
-                get(base + "/api/status")
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "JupyterLab did not answer /api/status within 60 s"
-                time.sleep(0.25)
+    with gillab_lab(sys.executable, tmp_path, TOKEN, isolated_environment(tmp_path), start_s=60) as (base, _):
         yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-        log.close()
 
 
 def test_lab_serves_the_course_folder_and_the_first_chapter_setting(lab, tmp_path):
