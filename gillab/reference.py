@@ -85,11 +85,13 @@ def speedup_points(reference: dict, mode: str, section: str = "cpu_sum") -> list
     return [(row["workers"], row["speedup"]["median"]) for row in rows if "speedup" in row]
 
 
-def describe(reference: dict) -> str:
-    """A one-line label: machine, CPUs, Python and build, date."""
+def describe(reference: dict, cpu_model: bool = True) -> str:
+    """A one-line label: machine, CPUs, Python and build, date (``cpu_model=False`` leaves the
+    CPU model out, for a chart that names it once in its title)."""
     machine = reference["machine"]
     gil = "GIL on" if machine["gil_enabled"] else "GIL off"
+    where = f"{machine['cpu_model']}, " if cpu_model else ""
     return (
-        f"{machine['cpu_model']}, {machine['effective_cpus']} effective CPUs, Python {machine['python_version']} "
+        f"{where}{machine['effective_cpus']} effective CPUs, Python {machine['python_version']} "
         f"({gil}), {reference['date'][:10]}"
     )

@@ -11,7 +11,7 @@ from matplotlib.ticker import MaxNLocator
 
 from ..measure import fit_amdahl
 from ..plots import speedup_chart, timeline
-from ..reference import speedup_points
+from ..reference import describe, speedup_points
 from .figures import DPI, new_figure
 
 __all__ = ["latest_per_config", "amdahl_fit", "speedup_figure", "timelines_figure", "MAX_REFERENCES_DRAWN"]
@@ -60,13 +60,6 @@ def _time_panel(ax, rows) -> None:
     ax.legend(fontsize="small")
 
 
-def _reference_label(mode: str, reference: dict) -> str:
-    """Short enough for a legend inside the panel; the CPU model goes in the title."""
-    machine = reference["machine"]
-    gil = "GIL on" if machine["gil_enabled"] else "GIL off"
-    return f"{mode}, {gil} (Python {machine['python_version']}, {machine['effective_cpus']} CPUs, {reference['date'][:10]})"
-
-
 def _reference_panel(ax, references) -> list[tuple[str, list]]:
     drawn = []
     top = 1
@@ -78,7 +71,7 @@ def _reference_panel(ax, references) -> list[tuple[str, list]]:
             points = speedup_points(reference, mode)
             if not points:
                 continue
-            label = _reference_label(mode, reference)
+            label = f"{mode}, {describe(reference, cpu_model=False)}"  # the CPU model is in the title
             ax.plot(*zip(*points), marker=marker, linestyle=line, color=_COLOURS[mode], alpha=0.8, label=label)
             drawn.append((label, points))
             top = max(top, max(k for k, _ in points))
