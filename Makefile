@@ -12,11 +12,12 @@ PYTEST_ARGS ?=
 BIN := $(VENV)/bin
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lab test doctor bench ft-kernel test-ft exercises stress-grading clean
+.PHONY: help setup lab lint test doctor bench ft-kernel test-ft exercises stress-grading clean
 
 help:
 	@echo "make lab     set up .venv and open JupyterLab on the course (ARGS=\"--no-browser --port 8899\")"
-	@echo "make test    set up .venv and run every test (PYTEST_ARGS=... to select)"
+	@echo "make test    set up .venv, run ruff, then every test (PYTEST_ARGS=... to select)"
+	@echo "make lint    ruff alone, with the rules in pyproject.toml"
 	@echo "make doctor  what this machine can show about the GIL"
 	@echo "make bench   benchmark this machine, several minutes (ARGS=\"--quick\" for a short run); writes bench-results.json"
 	@echo "make ft-kernel  build a free-threaded Python (once, cached in ~/.cache/gillab) and add its Jupyter kernel"
@@ -32,7 +33,11 @@ lab: setup
 	@echo "==> Starting JupyterLab (stop it with Ctrl-C)"
 	@$(BIN)/gillab lab $(ARGS)
 
-test: setup
+lint: setup
+	@echo "==> ruff (rules in pyproject.toml)"
+	@$(BIN)/ruff check .
+
+test: lint
 	@echo "==> Running every test"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -1,12 +1,18 @@
-"""GIL Lab: the workloads, runners, measurements, labs and plots behind the course's notebooks.
+"""GIL Lab: the package every notebook of the course imports. One folder per role, one line each:
 
-Each module has one job; see their docstrings. The ones a notebook uses most:
-
-- :mod:`gillab.chunks` (``split_range``), :mod:`gillab.workloads` (``count_sum`` and friends)
-- :mod:`gillab.runners` (``run_serial``, ``run_threads``, ``run_processes``)
-- :mod:`gillab.measure` (``time_call``, ``speedup``, ``fit_amdahl``)
-- :mod:`gillab.hardware` (``effective_cpu_count``), :mod:`gillab.doctor` (``show``)
-- :mod:`gillab.chat_api` (the video's chat server), :mod:`gillab.plots` (charts)
+- :mod:`gillab.measure`: how numbers are made (workloads, chunks, runners, timing, speedup, calibration).
+- :mod:`gillab.machine`: facts about this machine and Python (CPUs, topology, interpreter, /proc, ``gillab doctor``).
+- :mod:`gillab.experiments`: one module per phenomenon a chapter measures.
+- :mod:`gillab.chat`: the video's chat app, served on 127.0.0.1 (server, client).
+- :mod:`gillab.show`: charts and text of measurements, and reference results from other machines.
+- :mod:`gillab.labs`: the ipywidgets labs.
+- :mod:`gillab.probes`: what check cells import; runs in the learner's kernel.
+- :mod:`gillab.grading`: the instructor's pipeline behind ``gillab grade`` (its sandbox inside); no notebook imports it.
+- :mod:`gillab.bench`: ``gillab bench``, one module per section.
+- ``gillab/references/``: reference results (JSON) shipped with the course.
+- :mod:`gillab.cli`: the ``gillab`` command (parsing and dispatch only); :mod:`gillab.__main__`: ``python -m gillab``.
+- :mod:`gillab.launch`: ``gillab lab``, JupyterLab on the course.
+- :mod:`gillab._validate`: the argument checks every public function shares.
 """
 
 __version__ = "0.1.0"

@@ -11,7 +11,15 @@ import os
 import sys
 from pathlib import Path
 
-__all__ = ["find_course_root", "first_notebook", "lab_command", "lab_environment", "install_lab_settings", "LAB_SETTINGS"]
+__all__ = [
+    "find_course_root",
+    "first_notebook",
+    "lab_command",
+    "lab_environment",
+    "install_lab_settings",
+    "LAB_SETTINGS",
+    "add_parser",
+]
 
 #: JupyterLab settings the course needs: no news or update pop-ups over the first chapter.
 LAB_SETTINGS = {
@@ -94,3 +102,18 @@ def main(extra_args: list[str]) -> int:
     os.chdir(root)
     os.execve(command[0], command, lab_environment(root))
     return 0  # not reached: execve replaces this process
+
+
+def add_parser(subparsers) -> None:
+    """Add ``lab`` to the ``gillab`` command's ``subparsers``."""
+    parser = subparsers.add_parser(
+        "lab",
+        help="start JupyterLab on the course (extra arguments go to jupyter lab)",
+        description="Start JupyterLab on the course. Unknown arguments, e.g. --no-browser --port 8899, "
+        "are passed to jupyter lab.",
+    )
+
+    def run(args) -> int:
+        return main(args.extra)
+
+    parser.set_defaults(run=run, takes_extra=True)

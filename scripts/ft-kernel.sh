@@ -236,7 +236,7 @@ else
 fi
 # importing an extension that does not declare itself free-threading safe turns the GIL back on, for good
 env -u PYTHON_GIL "$ft_venv/bin/python" -W error::RuntimeWarning -c \
-  'import sys, ipykernel.kernelapp, ipywidgets, numpy, matplotlib.pyplot, joblib, zmq, gillab.runners; sys.exit(sys._is_gil_enabled())' ||
+  'import sys, ipykernel.kernelapp, ipywidgets, numpy, matplotlib.pyplot, joblib, zmq, gillab.measure.runners; sys.exit(sys._is_gil_enabled())' ||
   die "importing the kernel's packages turned the GIL back on in $ft_venv (see the warning above)"
 
 # --- 3. The Jupyter kernel, registered in the course's .venv so that `make lab` offers it ----------

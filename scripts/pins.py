@@ -23,12 +23,16 @@ import re
 import subprocess
 import sys
 import sysconfig
-import tomllib
 from importlib import metadata
 from pathlib import Path
 
+import tomllib
+
 PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
-LIST_VERSIONS = "import json, importlib.metadata as m; print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"
+LIST_VERSIONS = (
+    "import json, importlib.metadata as m; "
+    "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"
+)
 #: Installed by the virtual environment itself, not by the course.
 TOOLS = {"pip", "setuptools", "wheel", "gillab"}
 
@@ -46,19 +50,25 @@ def overrides(pyproject: Path = PYPROJECT) -> dict[str, str | None]:
     found = table.get(f"{sys.version_info[0]}.{sys.version_info[1]}", {})
     wrong = {name: value for name, value in found.items() if value is not False and not isinstance(value, str)}
     if wrong:
-        raise SystemExit(f"ERROR: free-threaded-overrides in {pyproject} must be a version string or false, got {wrong}")
+        raise SystemExit(
+            f"ERROR: free-threaded-overrides in {pyproject} must be a version string or false, got {wrong}"
+        )
     return {canonical(name): value or None for name, value in found.items()}
 
 
 def pins(pyproject: Path = PYPROJECT) -> dict[str, str]:
     """Every pinned package and the version this interpreter must have."""
     project = tomllib.loads(pyproject.read_text())["project"]
-    requirements = project["dependencies"] + [r for group in project.get("optional-dependencies", {}).values() for r in group]
+    requirements = project["dependencies"] + [
+        r for group in project.get("optional-dependencies", {}).values() for r in group
+    ]
     pinned = {canonical(name): version for name, version in (r.split("==", 1) for r in requirements)}
     replaced = overrides(pyproject)
     unknown = set(replaced) - set(pinned)
     if unknown:
-        raise SystemExit(f"ERROR: free-threaded-overrides in {pyproject} name packages that are not pinned: {sorted(unknown)}")
+        raise SystemExit(
+            f"ERROR: free-threaded-overrides in {pyproject} name packages that are not pinned: {sorted(unknown)}"
+        )
     return {name: version for name, version in (pinned | replaced).items() if version is not None}
 
 
@@ -71,7 +81,10 @@ def check(pyproject: Path, compare_with: str | None) -> int:
     python = f"free-threaded Python {sys.version_info[0]}.{sys.version_info[1]}"
     for name, version in sorted(overrides(pyproject).items()):
         change = f"{version} instead of the pinned release" if version else "left out (the course's .venv provides it)"
-        print(f"NOTE: {name} {change} on {python}, as tool.gillab.free-threaded-overrides in {pyproject.name} says", file=sys.stderr)
+        print(
+            f"NOTE: {name} {change} on {python}, as tool.gillab.free-threaded-overrides in {pyproject.name} says",
+            file=sys.stderr,
+        )
     wrong = {name: version for name, version in pinned.items() if have.get(name) != version}
     for name, wanted in sorted(wrong.items()):
         found = f"{have[name]} is installed" if name in have else "it is not installed"
@@ -81,7 +94,9 @@ def check(pyproject: Path, compare_with: str | None) -> int:
         other = {canonical(name): version for name, version in json.loads(output).items()}
         for name in sorted(set(have) & set(other) - TOOLS - set(pinned)):
             if have[name] != other[name]:
-                print(f"WARNING: {name} {have[name]} here, {other[name]} in {compare_with} (not pinned)", file=sys.stderr)
+                print(
+                    f"WARNING: {name} {have[name]} here, {other[name]} in {compare_with} (not pinned)", file=sys.stderr
+                )
     if not wrong:
         print(f"==> All {len(pinned)} pinned versions are installed in {sys.prefix}")
     return 1 if wrong else 0
@@ -90,8 +105,12 @@ def check(pyproject: Path, compare_with: str | None) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=["requirements", "check"])
-    parser.add_argument("--compare-with", metavar="PYTHON", help="check: another environment's python to compare unpinned packages with")
-    parser.add_argument("--pyproject", type=Path, default=PYPROJECT, help="the pins (default: the course's pyproject.toml)")
+    parser.add_argument(
+        "--compare-with", metavar="PYTHON", help="check: another environment's python to compare unpinned packages with"
+    )
+    parser.add_argument(
+        "--pyproject", type=Path, default=PYPROJECT, help="the pins (default: the course's pyproject.toml)"
+    )
     args = parser.parse_args()
     if args.action == "requirements":
         print("\n".join(f"{name}=={version}" for name, version in pins(args.pyproject).items()))

@@ -19,7 +19,7 @@ import os
 import time
 from collections import Counter
 
-from problem_set_course import ASSIGNMENTS, FIXTURES, expected, failure_report, grade_all, mismatches
+from support.problem_set_course import ASSIGNMENTS, FIXTURES, expected, failure_report, grade_all, mismatches
 
 ROUNDS = int(os.environ.get("GILLAB_STRESS_ROUNDS", "30"))
 WHICH = os.environ.get("GILLAB_STRESS_CASES", "full")
@@ -32,7 +32,9 @@ def stress_plans() -> dict[str, dict]:
         full = sum(spec["autograded_points"].values())
         cases = [case for case, want in spec["cases"].items() if WHICH == "all" or want["total"] == full]
         plans[assignment] = {
-            f"{case}-r{round_:02d}": FIXTURES / assignment / f"{case}.ipynb" for round_ in range(1, ROUNDS + 1) for case in cases
+            f"{case}-r{round_:02d}": FIXTURES / assignment / f"{case}.ipynb"
+            for round_ in range(1, ROUNDS + 1)
+            for case in cases
         }
     return plans
 
@@ -46,7 +48,10 @@ def check_every_round(graded, label: str, seconds: float) -> None:
             wrong = mismatches(cases[case]["scores"], scores)
             counts[(assignment, "as expected" if not wrong else "NOT as expected")] += 1
             if wrong:
-                problems.append(f"{assignment}/{student}: {'; '.join(wrong)}\n" + failure_report(grading.course_of(student), assignment, student))
+                problems.append(
+                    f"{assignment}/{student}: {'; '.join(wrong)}\n"
+                    + failure_report(grading.course_of(student), assignment, student)
+                )
         missing = set(stress_plans()[assignment]) - set(grading.scores)
         problems += [f"{assignment}/{student}: not graded" for student in sorted(missing)]
     summary = ", ".join(f"{assignment} {verdict}: {count}" for (assignment, verdict), count in sorted(counts.items()))

@@ -13,17 +13,18 @@ from datetime import datetime
 import nbformat
 import pytest
 
-from gillab.bench import SECTION_STATUSES, SECTIONS, QUICK, format_table, run_benchmark
-from gillab.bench import overhead
-from gillab.bench.autograde import measure_autograde
+from gillab.bench import QUICK, SECTION_STATUSES, SECTIONS, break_even_search, format_table, run_benchmark
 from gillab.bench.course_run import run_course
 from gillab.bench.goals import GOAL_STATUSES, evaluate_goals
-from gillab.doctor import gil_enabled
-from gillab.reference import load_references, speedup_points, validate_reference
+from gillab.bench.grading_section import measure_autograde
+from gillab.machine.interpreter import gil_enabled
+from gillab.show.references import load_references, speedup_points, validate_reference
 
 
 def gillab(*args, cwd, timeout=600):
-    return subprocess.run([sys.executable, "-m", "gillab", *args], capture_output=True, text=True, cwd=cwd, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "gillab", *args], capture_output=True, text=True, cwd=cwd, timeout=timeout
+    )
 
 
 def write_notebook(path, source):
@@ -38,12 +39,24 @@ def quick_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("bench")
     (folder / "course").mkdir()
     # the notebook also checks that its kernel runs this Python, in the GIL state this Python is in
-    write_notebook(folder / "course/01-sums.ipynb", "from gillab.chunks import split_range\nassert split_range(1, 21, 4)[0] == (1, 6)\n"
-                   f"import sys\nassert sys.prefix == {sys.prefix!r}, sys.prefix\n"
-                   f"from gillab.doctor import gil_enabled\nassert gil_enabled() is {gil_enabled()!r}")
+    write_notebook(
+        folder / "course/01-sums.ipynb",
+        "from gillab.measure.chunks import split_range\nassert split_range(1, 21, 4)[0] == (1, 6)\n"
+        f"import sys\nassert sys.prefix == {sys.prefix!r}, sys.prefix\n"
+        f"from gillab.machine.interpreter import gil_enabled\nassert gil_enabled() is {gil_enabled()!r}",
+    )
     result = gillab(
-        "bench", "--quick", "--out", "results.json", "--course", "course", "--save-reference", "refs",
-        "--skip", "autograde", cwd=folder,
+        "bench",
+        "--quick",
+        "--out",
+        "results.json",
+        "--course",
+        "course",
+        "--save-reference",
+        "refs",
+        "--skip",
+        "autograde",
+        cwd=folder,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return folder, json.loads((folder / "results.json").read_text()), result.stdout
@@ -62,12 +75,21 @@ def test_quick_run_is_in_the_reference_schema_with_every_section(quick_run):
     validate_reference(data)
     datetime.fromisoformat(data["date"])
     assert data["quick"] is True and data["settings"]["name"] == "quick"
-    for key in ("python_version", "build", "free_threaded_build", "gil_enabled", "os_cpu_count", "effective_cpus", "cpu_model"):
+    for key in (
+        "python_version",
+        "build",
+        "free_threaded_build",
+        "gil_enabled",
+        "os_cpu_count",
+        "effective_cpus",
+        "cpu_model",
+    ):
         assert key in data["machine"]
     for name in SECTIONS:
         assert data[name]["status"] in SECTION_STATUSES, name
     assert {name: data[name]["status"] for name in SECTIONS} == {
-        **{name: "ok" for name in SECTIONS}, "autograde": "skipped",
+        **{name: "ok" for name in SECTIONS},
+        "autograde": "skipped",
     }
 
 
@@ -107,7 +129,7 @@ def test_io_joblib_and_break_even_sections(quick_run):
     assert joblib["workers"] >= 2 and summary_ok(joblib["cold_start_s"]) and summary_ok(joblib["warm_call_s"])
     even = data["break_even_n"]
     sizes = [point["n"] for point in even["points"]]
-    assert sizes == [overhead.START_N * 2**i for i in range(len(sizes))]
+    assert sizes == [break_even_search.START_N * 2**i for i in range(len(sizes))]
     assert even["n"] is None or even["n"] in sizes
     assert all(summary_ok(point["speedup"]) for point in even["points"])
 
@@ -130,7 +152,11 @@ def test_table_shows_every_section_and_goal(quick_run):
         assert goal["status"] in GOAL_STATUSES
         assert goal["name"] in stdout
     assert [goal["name"] for goal in data["goals"]][2:] == [
-        "io", "joblib warm call", "course_run_s", "autograde speedup", "autograde sandbox cost",
+        "io",
+        "joblib warm call",
+        "course_run_s",
+        "autograde speedup",
+        "autograde sandbox cost",
     ]
 
 
@@ -139,9 +165,14 @@ def test_save_reference_writes_a_loadable_reference(quick_run):
     references = load_references(folder / "refs")
     assert len(references) == 1
     reference = references[0]
-    assert reference["date"] == data["date"] and reference["machine"]["python_version"] == data["machine"]["python_version"]
+    assert (
+        reference["date"] == data["date"]
+        and reference["machine"]["python_version"] == data["machine"]["python_version"]
+    )
     assert reference["file"] in stdout
-    assert speedup_points(reference, "processes") == [(row["workers"], row["speedup"]["median"]) for row in data["cpu_sum"]["processes"]]
+    assert speedup_points(reference, "processes") == [
+        (row["workers"], row["speedup"]["median"]) for row in data["cpu_sum"]["processes"]
+    ]
 
 
 @pytest.mark.parametrize(
@@ -169,11 +200,18 @@ def test_a_failing_section_is_recorded_and_the_others_still_run(monkeypatch):
         raise RuntimeError("the server caught fire")
 
     monkeypatch.setattr("gillab.bench.run.measure_io", broken)
-    monkeypatch.setattr("gillab.bench.run.measure_autograde", lambda quick, on_progress=None: {"status": "not available", "reason": "test"})
+    monkeypatch.setattr(
+        "gillab.bench.run.measure_autograde",
+        lambda quick, on_progress=None: {"status": "not available", "reason": "test"},
+    )
     skip = [name for name in SECTIONS if name not in ("io", "autograde")]
     result = run_benchmark(QUICK, skip=skip)
     assert result["io"]["status"] == "failed" and result["io"]["reason"] == "RuntimeError: the server caught fire"
-    assert result["autograde"] == {"status": "not available", "reason": "test", "elapsed_s": result["autograde"]["elapsed_s"]}
+    assert result["autograde"] == {
+        "status": "not available",
+        "reason": "test",
+        "elapsed_s": result["autograde"]["elapsed_s"],
+    }
     assert result["cpu_sum"]["status"] == "skipped"
     io_goal = next(goal for goal in result["goals"] if goal["name"] == "io")
     assert io_goal["status"] == "not measured" and "caught fire" in io_goal["note"]
@@ -211,7 +249,9 @@ def test_autograde_calls_the_grading_benchmark_when_it_is_there(monkeypatch):
         on_progress(0, 15, "repeat 1/5")
         return {"speedup_vs_nbgrader": {"median": 1.7, "min": 1.6, "max": 1.8, "repeats": 5}, "sandbox_overhead": 0.12}
 
-    monkeypatch.setitem(sys.modules, "gillab.grading.benchmark", types.SimpleNamespace(autograde_benchmark=autograde_benchmark))
+    monkeypatch.setitem(
+        sys.modules, "gillab.grading.benchmark", types.SimpleNamespace(autograde_benchmark=autograde_benchmark)
+    )
     progress = []
     section = measure_autograde(quick=False, on_progress=lambda *step: progress.append(step))
     assert calls == [("ps1_parallel_sum", 40, False)]
@@ -226,18 +266,37 @@ def test_the_table_shows_the_grading_benchmark_in_its_units():
     """Speedup as x, the sandbox's cost as a percent (it was once printed as milliseconds), seconds per way."""
     summary = {"median": 0.0084, "min": -0.0436, "max": 0.0547, "repeats": 5}
     seconds = {"median": 91.06, "min": 88.5, "max": 92.61, "repeats": 5}
-    section = {"status": "ok", "assignment": "ps1_parallel_sum", "submissions": 40, "quick": False, "result": {
-        "speedup_vs_nbgrader": {"median": 1.44, "min": 1.42, "max": 1.52, "repeats": 5},
-        "sandbox_overhead": summary, "seconds": {"nbgrader": seconds},
-    }}
-    machine = {"python_version": "3.11.7", "build": "standard (with GIL)", "gil_enabled": True, "os_cpu_count": 2,
-               "effective_cpus": 2, "cpu_model": "test"}
-    result = {"settings": {"name": "full"}, "date": "2026-11-25T12:00:00", "duration_s": 1.0, "machine": machine,
-              "autograde": section, "goals": []}
+    section = {
+        "status": "ok",
+        "assignment": "ps1_parallel_sum",
+        "submissions": 40,
+        "quick": False,
+        "result": {
+            "speedup_vs_nbgrader": {"median": 1.44, "min": 1.42, "max": 1.52, "repeats": 5},
+            "sandbox_overhead": summary,
+            "seconds": {"nbgrader": seconds},
+        },
+    }
+    machine = {
+        "python_version": "3.11.7",
+        "build": "standard (with GIL)",
+        "gil_enabled": True,
+        "os_cpu_count": 2,
+        "effective_cpus": 2,
+        "cpu_model": "test",
+    }
+    result = {
+        "settings": {"name": "full"},
+        "date": "2026-11-25T12:00:00",
+        "duration_s": 1.0,
+        "machine": machine,
+        "autograde": section,
+        "goals": [],
+    }
     table = format_table(result)
     assert "speedup_vs_nbgrader: 1.44x (1.42-1.52, 5 runs)" in table
     assert "sandbox_overhead: 0.8% (-4.4% to 5.5%, 5 runs)" in table
-    assert "seconds, nbgrader: 91.06 s (88.50 s-92.61 s, 5 runs)" in table
+    assert "seconds, nbgrader: 91.06 s (88.50-92.61 s, 5 runs)" in table
 
 
 def test_quick_run_on_a_free_threaded_python_records_it_and_runs_the_course_on_it(free_threaded, quick_run):
@@ -255,15 +314,21 @@ def test_quick_run_on_a_free_threaded_python_records_it_and_runs_the_course_on_i
 def test_autograde_without_nbgrader(monkeypatch, free_threaded_python):
     """The free-threaded venv cannot install nbgrader (Python 3.13): the section is not available, saying
     why; in a standard venv nbgrader is pinned, so its absence is a failure."""
+
     def needs_nbgrader(assignment, submissions, quick, on_progress=None):
         raise ModuleNotFoundError("No module named 'nbgrader'", name="nbgrader")
 
-    monkeypatch.setitem(sys.modules, "gillab.grading.benchmark", types.SimpleNamespace(autograde_benchmark=needs_nbgrader))
-    monkeypatch.setattr("gillab.bench.autograde.free_threaded_build", lambda: free_threaded_python)
+    monkeypatch.setitem(
+        sys.modules, "gillab.grading.benchmark", types.SimpleNamespace(autograde_benchmark=needs_nbgrader)
+    )
+    monkeypatch.setattr("gillab.bench.grading_section.free_threaded_build", lambda: free_threaded_python)
     if free_threaded_python:
         section = measure_autograde(quick=True)
         assert section["status"] == "not available"
-        assert "nbgrader is not installed in this free-threaded Python" in section["reason"] and ".venv" in section["reason"]
+        assert (
+            "nbgrader is not installed in this free-threaded Python" in section["reason"]
+            and ".venv" in section["reason"]
+        )
     else:
         with pytest.raises(ModuleNotFoundError, match="nbgrader"):
             measure_autograde(quick=True)
@@ -283,7 +348,10 @@ def test_autograde_without_the_grading_pipeline_says_why(monkeypatch):
 )
 def test_process_goal_is_085_of_the_ideal_at_the_effective_cpus(processes_x2, status):
     row = {"workers": 2, "speedup": {"median": processes_x2}}
-    result = {"machine": {"effective_cpus": 2}, "cpu_sum": {"status": "ok", "processes": [{"workers": 1, "speedup": {"median": 1.0}}, row]}}
+    result = {
+        "machine": {"effective_cpus": 2},
+        "cpu_sum": {"status": "ok", "processes": [{"workers": 1, "speedup": {"median": 1.0}}, row]},
+    }
     goal = evaluate_goals(result)[0]
     assert (goal["name"], goal["measured"], goal["status"]) == ("cpu_sum processes x2", processes_x2, status)
 
@@ -311,8 +379,8 @@ def test_break_even_is_the_first_size_from_which_processes_always_win(monkeypatc
         timing = {"median": 0.001, "min": 0.001, "max": 0.001, "repeats": repeats}
         return [{"seconds": timing}, {"seconds": timing, "speedup": {**timing, "median": next(measured)}}]
 
-    monkeypatch.setattr(overhead, "measure_speedups", fake_measure_speedups)
-    section = overhead.find_break_even(workers=2, max_serial_s=10.0, repeats=5)
+    monkeypatch.setattr(break_even_search, "measure_speedups", fake_measure_speedups)
+    section = break_even_search.find_break_even(workers=2, max_serial_s=10.0, repeats=5)
     assert (section["n"], section["bracket"]) == (expected_n, bracket)
     assert len(section["points"]) == len(speedups)
 
@@ -322,8 +390,8 @@ def test_break_even_that_is_never_reached_says_so(monkeypatch):
         timing = {"median": n * 1e-7, "min": n * 1e-7, "max": n * 1e-7, "repeats": repeats}
         return [{"seconds": timing}, {"seconds": timing, "speedup": {**timing, "median": 0.5}}]
 
-    monkeypatch.setattr(overhead, "measure_speedups", fake_measure_speedups)
-    section = overhead.find_break_even(workers=2, max_serial_s=0.01, repeats=5)
+    monkeypatch.setattr(break_even_search, "measure_speedups", fake_measure_speedups)
+    section = break_even_search.find_break_even(workers=2, max_serial_s=0.01, repeats=5)
     assert section["n"] is None and section["bracket"] is None
     assert section["points"][-1]["serial_s"]["median"] * 2 > 0.01
     from gillab.bench.table import _break_even

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from gillab.bench import SECTIONS
-from gillab.doctor import one_cpu_note
+from gillab.machine.cpus import one_cpu_note
 
 
 def under_one_cpu(binder_sim, *args, cwd=None, timeout=300):

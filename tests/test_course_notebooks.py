@@ -14,9 +14,9 @@ import sys
 import textwrap
 
 import pytest
+from support.paths import REPO
 
-from conftest import REPO
-from gillab.doctor import one_cpu_note
+from gillab.machine.cpus import one_cpu_note
 
 COURSE = REPO / "course"
 CHAPTERS = [
@@ -69,7 +69,7 @@ def test_chapter_has_self_checks_and_short_code_cells_that_use_gillab(name):
     all_cells = cells(name)
     assert sum(text(cell).count("<details>") for cell in all_cells if cell["cell_type"] == "markdown") >= 1
     code = [text(cell) for cell in all_cells if cell["cell_type"] == "code"]
-    assert "from gillab import" in code[0]
+    assert re.search(r"^from gillab\.\w+", code[0], re.M), f"{name}: the first code cell imports the course package"
     too_long = [source.splitlines()[0] for source in code if len(source.splitlines()) > MAX_CODE_LINES]
     assert not too_long, f"{name}: code cells longer than {MAX_CODE_LINES} lines: {too_long}"
     defined = {match for source in code for match in re.findall(r"^\s*(?:def|class) (\w+)", source, re.M)}
@@ -85,17 +85,35 @@ def test_every_external_link_is_https(name):
 
 
 def test_pytest_collects_the_chapters_but_no_problem_set_or_fixture_notebook(tmp_path):
-    notebook = json.dumps({"cells": [{"cell_type": "code", "id": "c1", "metadata": {}, "execution_count": None,
-                                      "outputs": [], "source": "1 + 1"}],
-                           "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-                           "nbformat": 4, "nbformat_minor": 5})
+    notebook = json.dumps(
+        {
+            "cells": [
+                {
+                    "cell_type": "code",
+                    "id": "c1",
+                    "metadata": {},
+                    "execution_count": None,
+                    "outputs": [],
+                    "source": "1 + 1",
+                }
+            ],
+            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+    )
     for folder in ("course", "exercises/ps1", "solutions/ps1", "tests/fixtures", "grader/submitted/a"):
         (tmp_path / folder).mkdir(parents=True)
         (tmp_path / folder / "probe.ipynb").write_text(notebook)
     (tmp_path / "pyproject.toml").write_text((REPO / "pyproject.toml").read_text())
     for arguments in ([], ["."]):
-        listed = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", *arguments],
-                                cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        listed = subprocess.run(
+            [sys.executable, "-m", "pytest", "--collect-only", "-q", *arguments],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         collected = {line.split("::")[0] for line in listed.stdout.splitlines() if ".ipynb::" in line}
         assert collected == {"course/probe.ipynb"}, listed.stdout + listed.stderr
 
@@ -104,9 +122,23 @@ def test_pytest_collects_the_chapters_but_no_problem_set_or_fixture_notebook(tmp
 def test_every_chapter_runs_under_a_one_cpu_quota(binder_sim):
     """The same nbval pass as in `make test`, as a mybinder.org user with one CPU would run it."""
     run = subprocess.run(
-        [str(binder_sim), "--cpus", "1", "--", sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         *[str(COURSE / name) for name in CHAPTERS]],
-        cwd=REPO, capture_output=True, text=True, timeout=900,
+        [
+            str(binder_sim),
+            "--cpus",
+            "1",
+            "--",
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            *[str(COURSE / name) for name in CHAPTERS],
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     assert re.search(r"\b\d+ passed", run.stdout) and "failed" not in run.stdout
@@ -114,16 +146,21 @@ def test_every_chapter_runs_under_a_one_cpu_quota(binder_sim):
 
 @pytest.mark.slow
 def test_under_one_cpu_the_chapters_say_why_speedup_cannot_show(binder_sim, tmp_path):
-    script = textwrap.dedent(f'''
+    script = textwrap.dedent(f"""
         import json, nbformat
         from nbclient import NotebookClient
         notebook = nbformat.read({str(COURSE / "03-the-problem-with-python.ipynb")!r}, as_version=4)
         NotebookClient(notebook, timeout=300, kernel_name="python3",
                        resources={{"metadata": {{"path": {str(COURSE)!r}}}}}).execute()
         print(json.dumps([output.get("text", "") for cell in notebook.cells for output in cell.get("outputs", [])]))
-    ''')
-    run = subprocess.run([str(binder_sim), "--cpus", "1", "--", sys.executable, "-c", script],
-                         cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    """)
+    run = subprocess.run(
+        [str(binder_sim), "--cpus", "1", "--", sys.executable, "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     printed = "".join(json.loads(run.stdout.strip().splitlines()[-1]))
     assert "Effective CPUs here: 1" in printed

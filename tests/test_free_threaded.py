@@ -1,5 +1,5 @@
 """The free-threaded Python (``make test-ft``): the GIL is off, and CPU-bound threads compute at the
-same instant, proven from the runs' spans, never from speed (the proof: tests/simultaneity.py).
+same instant, proven from the runs' spans, never from speed (the proof: tests/support/simultaneity.py).
 
 Plain ``make test`` (a GIL build) skips the free-threaded tests, saying so, and still runs the GIL
 test, which shows that the proof fails under the lock. ``make test-ft`` sets
@@ -17,14 +17,22 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from support.ft_kernel import FT_VENV, start_registered_kernel
+from support.simultaneity import (
+    GIL_CEILING,
+    PRINT_SPANS,
+    both_progressed_together,
+    prove_simultaneous,
+    simultaneity,
+    slices,
+    spans_from_json,
+)
 
-from free_threaded_kernel import FT_VENV, start_registered_kernel
-from gillab.chunks import split_range
-from gillab.doctor import free_threaded_build, gil_enabled
-from gillab.hardware import effective_cpu_count
-from gillab.runners import Span, run_threads
-from gillab.workloads import count_sum
-from simultaneity import GIL_CEILING, PRINT_SPANS, both_progressed_together, prove_simultaneous, simultaneity, slices, spans_from_json
+from gillab.machine.cpus import effective_cpu_count
+from gillab.machine.interpreter import free_threaded_build, gil_enabled
+from gillab.measure.chunks import split_range
+from gillab.measure.runners import Span, run_threads
+from gillab.measure.workloads import count_sum
 
 #: Per thread: 2 million numbers in 200 slices of well under a millisecond each.
 NUMBERS_PER_THREAD, SLICES = 2_000_000, 200
@@ -38,19 +46,23 @@ def two_threads(environment: dict | None = None) -> list[Span]:
         assert record.result == sum(range(2 * NUMBERS_PER_THREAD))
         return record.spans
     script = textwrap.dedent(f"""
-        from gillab.chunks import split_range
-        from gillab.runners import run_threads
-        from gillab.workloads import count_sum
+        from gillab.measure.chunks import split_range
+        from gillab.measure.runners import run_threads
+        from gillab.measure.workloads import count_sum
         record = run_threads(count_sum, split_range(0, {2 * NUMBERS_PER_THREAD}, 2), n_workers=2, n_ticks={SLICES})
     """) + PRINT_SPANS.format(spans="record.spans")
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env={**os.environ, **environment})
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env={**os.environ, **environment}
+    )
     assert result.returncode == 0, result.stderr
     return spans_from_json(result.stdout)
 
 
 def doctor(*args: str, **environment: str) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items() if key != "PYTHON_GIL"} | environment
-    return subprocess.run([sys.executable, "-m", "gillab", "doctor", *args], capture_output=True, text=True, timeout=60, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "gillab", "doctor", *args], capture_output=True, text=True, timeout=60, env=env
+    )
 
 
 def test_every_slice_records_its_cpu_seconds():
@@ -91,15 +103,21 @@ def test_python_gil_1_turns_the_lock_back_on_and_doctor_says_why(free_threaded):
 def test_cpu_bound_threads_compute_at_the_same_instant(free_threaded):
     if effective_cpu_count() < 2:
         pytest.skip(f"only {effective_cpu_count()} CPU is available: two threads cannot run at the same instant here")
-    prove_simultaneous(two_threads, "gillab.runners.run_threads on this interpreter")
+    prove_simultaneous(two_threads, "gillab.measure.runners.run_threads on this interpreter")
 
 
 def test_the_gil_stays_off_after_importing_the_course_packages(free_threaded):
     """An extension that does not declare itself safe without the GIL turns it back on, with a warning."""
-    modules = "ipykernel.kernelapp, ipywidgets, numpy, matplotlib.pyplot, joblib, nbclient, nbformat, zmq, tornado, psutil, gillab.plots, gillab.speedup"
+    modules = (
+        "ipykernel.kernelapp, ipywidgets, numpy, matplotlib.pyplot, joblib, nbclient, nbformat, zmq, tornado, psutil, "
+        "gillab.show.charts, gillab.measure.speedup"
+    )
     result = subprocess.run(
         [sys.executable, "-W", "error::RuntimeWarning", "-c", f"import sys, {modules}; print(sys._is_gil_enabled())"],
-        capture_output=True, text=True, timeout=120, env={k: v for k, v in os.environ.items() if k != "PYTHON_GIL"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={k: v for k, v in os.environ.items() if k != "PYTHON_GIL"},
     )
     assert result.returncode == 0 and result.stdout.strip() == "False", result.stderr
 
@@ -110,7 +128,7 @@ def test_the_free_threaded_kernel_runs_with_the_gil_off(free_threaded):
     kernel = start_registered_kernel()
     try:
         code = (
-            "import json, sys, matplotlib.pyplot, ipywidgets, gillab.doctor as d\n"
+            "import json, sys, matplotlib.pyplot, ipywidgets, gillab.machine.interpreter as d\n"
             "print(json.dumps([sys.prefix, d.free_threaded_build(), d.gil_enabled()]))"
         )
         prefix, build, gil = json.loads(kernel.run(code))

@@ -5,7 +5,7 @@
   own pytest options, checks which interpreter that kernel is and, there, that its GIL is off.
 - Chapter 06 on the registered free-threaded kernel (the one JupyterLab offers): it says the GIL is
   OFF, explains the threads' speedup for that build, and the two threads of its timeline computed
-  at the same instant (tests/simultaneity.py). This runs in `make test` too, whenever the kernel is
+  at the same instant (tests/support/simultaneity.py). This runs in `make test` too, whenever the kernel is
   registered, and must run in `make test-ft`.
 """
 
@@ -21,11 +21,11 @@ import sysconfig
 
 import nbformat
 import pytest
+from support.ft_kernel import FT_VENV, KERNEL_DIRS, KERNEL_NAME, kernel_environment, require_registered_kernel
+from support.paths import REPO
+from support.simultaneity import PRINT_SPANS, prove_simultaneous, spans_from_json
 
-from conftest import REPO
-from free_threaded_kernel import FT_VENV, KERNEL_DIRS, KERNEL_NAME, kernel_environment, require_registered_kernel
-from gillab.hardware import effective_cpu_count
-from simultaneity import PRINT_SPANS, prove_simultaneous, spans_from_json
+from gillab.machine.cpus import effective_cpu_count
 
 CHAPTER_06 = REPO / "course" / "06-beyond-the-video.ipynb"
 #: Chapter 06's own timeline run, again, when a busy machine spoiled the chapter's run as proof.
@@ -63,7 +63,9 @@ def chapter_on_the_free_threaded_kernel(notebook):
     from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
 
-    manager = KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(d) for d in KERNEL_DIRS]))
+    manager = KernelManager(
+        kernel_name=KERNEL_NAME, kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(d) for d in KERNEL_DIRS])
+    )
     client = NotebookClient(notebook, km=manager, timeout=300, resources={"metadata": {"path": str(REPO / "course")}})
     client.reset_execution_trackers()
     with client.setup_kernel(env=kernel_environment()):
@@ -80,8 +82,12 @@ def chapter_on_the_free_threaded_kernel(notebook):
 
 
 def printed(notebook) -> str:
-    return "".join(output.get("text", "") for cell in notebook.cells for output in cell.get("outputs", [])
-                   if output.get("output_type") == "stream")
+    return "".join(
+        output.get("text", "")
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "stream"
+    )
 
 
 @pytest.mark.slow
@@ -95,7 +101,9 @@ def test_chapter_06_on_the_free_threaded_kernel_says_so_and_its_threads_compute_
         assert "The GIL is off" in text  # the speedup explained for this build (a speed is never asserted)
         assert os.path.samefile(json.loads(run("import json, sys; print(json.dumps(sys.prefix))")), FT_VENV)
         if effective_cpu_count() < 2:
-            pytest.skip(f"only {effective_cpu_count()} CPU is available: two threads cannot run at the same instant here")
+            pytest.skip(
+                f"only {effective_cpu_count()} CPU is available: two threads cannot run at the same instant here"
+            )
         attempts = []
 
         def timeline_spans():

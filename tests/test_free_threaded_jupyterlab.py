@@ -17,10 +17,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from support.ft_kernel import FT_VENV, KERNEL_NAME, MAIN_VENV, require_registered_kernel
+from support.lab_server import gillab_lab
 
-from free_threaded_kernel import FT_VENV, KERNEL_NAME, MAIN_VENV, require_registered_kernel
-from kernel_support import child_processes
-from lab_server import gillab_lab
+from gillab.machine.procfs import child_processes, process_info
 
 TOKEN = "gillab-ft-kernels-test"
 SERVER_START_S = 90
@@ -39,8 +39,8 @@ def kernel_processes(server: int) -> dict[int, Path]:
     """pid -> resolved executable of each kernel the server started (its children; jupyter_client
     gives each kernel a session of its own, so only the parent links them)."""
     found = {}
-    for pid, command in child_processes(server):
-        if "ipykernel_launcher" in command:
+    for pid in child_processes(server):
+        if "ipykernel_launcher" in " ".join(getattr(process_info(pid), "command", ())):
             try:
                 found[pid] = Path(f"/proc/{pid}/exe").resolve(strict=True)
             except OSError:
@@ -88,7 +88,9 @@ def test_the_course_jupyterlab_offers_both_kernels_and_starts_each_on_its_python
     assert {"python3", KERNEL_NAME} <= set(specs), f"the course's JupyterLab offers {sorted(specs)}"
     standard, free_threaded = specs["python3"]["spec"], specs[KERNEL_NAME]["spec"]
     assert standard["display_name"] == "Python 3 (ipykernel)"
-    assert free_threaded["display_name"].startswith("Python 3.") and free_threaded["display_name"].endswith(" (free-threaded)")
+    assert free_threaded["display_name"].startswith("Python 3.") and free_threaded["display_name"].endswith(
+        " (free-threaded)"
+    )
 
     ft_python = kernel_executable(base, server, KERNEL_NAME)
     standard_python = kernel_executable(base, server, "python3")
@@ -96,8 +98,14 @@ def test_the_course_jupyterlab_offers_both_kernels_and_starts_each_on_its_python
     assert standard_python == (MAIN_VENV / "bin" / "python").resolve(), f"the python3 kernel ran {standard_python}"
     assert ft_python != standard_python
     # the interpreter the free-threaded kernel runs was built with --disable-gil
-    built = subprocess.run([str(ft_python), "-c", "import sysconfig; print(sysconfig.get_config_var('Py_GIL_DISABLED'))"],
-                           capture_output=True, text=True, timeout=60)
+    built = subprocess.run(
+        [str(ft_python), "-c", "import sysconfig; print(sysconfig.get_config_var('Py_GIL_DISABLED'))"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert built.stdout.strip() == "1", built.stdout + built.stderr
-    assert f"Python {free_threaded['display_name'].split()[1]}" in subprocess.run(
-        [str(ft_python), "--version"], capture_output=True, text=True, timeout=60).stdout
+    assert (
+        f"Python {free_threaded['display_name'].split()[1]}"
+        in subprocess.run([str(ft_python), "--version"], capture_output=True, text=True, timeout=60).stdout
+    )

@@ -1,5 +1,5 @@
 """The labs on a free-threaded Python: the speedup lab's Run button with threads x2 runs two threads
-that compute at the same instant (proven from the run's spans, tests/simultaneity.py), beside the
+that compute at the same instant (proven from the run's spans, tests/support/simultaneity.py), beside the
 reference results recorded WITH the GIL; the switch-interval lab says there is no convoy to see.
 
 The speedup lab runs in this process: under `make test-ft` that is the free-threaded interpreter,
@@ -11,13 +11,13 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from support.simultaneity import prove_simultaneous
 
-from gillab.doctor import collect_facts
-from gillab.hardware import effective_cpu_count
 from gillab.labs import speedup_lab, switch_interval_lab
-from gillab.reference import SCHEMA, save_reference, speedup_points
-from gillab.speedup import measure_speedups
-from simultaneity import prove_simultaneous
+from gillab.machine.cpus import effective_cpu_count
+from gillab.machine.doctor import collect_facts
+from gillab.measure.speedup import measure_speedups
+from gillab.show.references import SCHEMA, save_reference, speedup_points
 
 #: The lab's size for the proof: about a million numbers per thread, in the lab's 20 progress slices.
 PROOF_SIZE = 2_000_000
@@ -27,8 +27,15 @@ def reference_recorded(folder, gil_enabled: bool):
     """A reference saved from a real small measurement, marked as made with or without the GIL."""
     rows = measure_speedups(n=20_000, configs=[("threads", 2)], repeats=1)
     machine = {**collect_facts(), "gil_enabled": gil_enabled, "free_threaded_build": not gil_enabled}
-    result = {"schema": SCHEMA, "date": datetime.datetime.now(datetime.timezone.utc).isoformat(), "machine": machine,
-              "cpu_sum": {"n": 20_000, "threads": [{"workers": 2, "seconds": rows[1]["seconds"], "speedup": rows[1]["speedup"]}]}}
+    result = {
+        "schema": SCHEMA,
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+        "machine": machine,
+        "cpu_sum": {
+            "n": 20_000,
+            "threads": [{"workers": 2, "seconds": rows[1]["seconds"], "speedup": rows[1]["speedup"]}],
+        },
+    }
     return save_reference(result, folder, name=f"gil-{gil_enabled}.json")
 
 
@@ -71,9 +78,9 @@ def test_switch_interval_lab_on_this_free_threaded_python_says_there_is_no_convo
 @pytest.mark.parametrize("cpus", [1, 2])
 def test_switch_interval_lab_note_follows_the_gil(monkeypatch, cpus):
     """The note's logic on any build: the GIL's state decides which note the lab shows."""
-    monkeypatch.setattr("gillab.labs.switch_interval.gil_enabled", lambda: False)
+    monkeypatch.setattr("gillab.labs.switch_interval_widgets.gil_enabled", lambda: False)
     off = switch_interval_lab(duration_s=0.2, effective_cpus=cpus).note.value
     assert "The GIL is OFF in this kernel" in off and ("on one CPU the operating system" in off) == (cpus == 1)
-    monkeypatch.setattr("gillab.labs.switch_interval.gil_enabled", lambda: True)
+    monkeypatch.setattr("gillab.labs.switch_interval_widgets.gil_enabled", lambda: True)
     on = switch_interval_lab(duration_s=0.2, effective_cpus=cpus).note.value
     assert "GIL is OFF" not in on and ("This lab still shows the GIL handing over" in on) == (cpus == 1)

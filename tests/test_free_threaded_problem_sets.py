@@ -1,10 +1,10 @@
 """The problem sets on the free-threaded kernel (`make test-ft`): nbgrader grades every submission
 fixture of both problem sets on it with the scores expected on the standard kernel, and problem set
 1's ``threaded_sum`` (the solution's, and a ThreadPoolExecutor variant's) runs its two chunks on two
-threads that compute at the same instant there (tests/simultaneity.py).
+threads that compute at the same instant there (tests/support/simultaneity.py).
 
 nbgrader cannot be installed in the free-threaded venv on Python 3.13 (pyproject.toml's
-free-threaded-overrides), and does not need to be: like an instructor, tests/grade_on_kernel.py runs
+free-threaded-overrides), and does not need to be: like an instructor, tests/support/grade_on_kernel.py runs
 it from the course's .venv, in a temporary course copy whose config names the free-threaded kernel.
 Every kernel it starts records which interpreter it is, so the test knows the grading really ran
 there with the GIL off.
@@ -19,13 +19,21 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from support.ft_kernel import (
+    FT_VENV,
+    KERNEL_NAME,
+    MAIN_VENV,
+    kernel_environment,
+    require_registered_kernel,
+    start_registered_kernel,
+)
+from support.paths import REPO
+from support.problem_set_course import ASSIGNMENTS, FIXTURES, NBGRADER_TIMEOUT_S, expected, failure_report, mismatches
+from support.simultaneity import PRINT_SPANS, prove_simultaneous, spans_from_json
+from support.skips import skip_or_fail_without_free_threading
 
-from conftest import REPO, skip_or_fail_without_free_threading
-from free_threaded_kernel import FT_VENV, KERNEL_NAME, MAIN_VENV, kernel_environment, require_registered_kernel, start_registered_kernel
-from gillab.doctor import free_threaded_build
-from gillab.hardware import effective_cpu_count
-from problem_set_course import ASSIGNMENTS, FIXTURES, NBGRADER_TIMEOUT_S, expected, failure_report, mismatches
-from simultaneity import PRINT_SPANS, prove_simultaneous, spans_from_json
+from gillab.machine.cpus import effective_cpu_count
+from gillab.machine.interpreter import free_threaded_build
 
 CASES = [(assignment, case) for assignment in ASSIGNMENTS for case in expected(assignment)["cases"]]
 #: Per thread: 2 million numbers in 200 slices, as in tests/test_free_threaded.py.
@@ -51,8 +59,18 @@ def graded(tmp_path_factory):
     require_free_threaded_tests()
     folder = tmp_path_factory.mktemp("ft-grading")
     done = subprocess.run(
-        [str(MAIN_VENV / "bin" / "python"), str(REPO / "tests" / "grade_on_kernel.py"), KERNEL_NAME, str(folder), *ASSIGNMENTS],
-        cwd=REPO, env=kernel_environment(), capture_output=True, text=True, timeout=NBGRADER_TIMEOUT_S,
+        [
+            str(MAIN_VENV / "bin" / "python"),
+            str(REPO / "tests" / "grade_on_kernel.py"),
+            KERNEL_NAME,
+            str(folder),
+            *ASSIGNMENTS,
+        ],
+        cwd=REPO,
+        env=kernel_environment(),
+        capture_output=True,
+        text=True,
+        timeout=NBGRADER_TIMEOUT_S,
     )
     assert done.returncode == 0, f"grading on {KERNEL_NAME} failed:\n{done.stdout[-2000:]}\n{done.stderr[-5000:]}"
     return json.loads((folder / "grading.json").read_text())
@@ -66,7 +84,9 @@ def test_nbgrader_graded_every_submission_on_the_free_threaded_interpreter_with_
     for kernel in kernels:
         assert Path(kernel["prefix"]).resolve() == FT_VENV.resolve(), kernel
         assert kernel["free_threaded_build"] is True and kernel["gil_enabled"] is False, kernel
-    versions = {info.get("version") for assignment in ASSIGNMENTS for info in graded[assignment]["language_info"].values()}
+    versions = {
+        info.get("version") for assignment in ASSIGNMENTS for info in graded[assignment]["language_info"].values()
+    }
     assert versions == {platform.python_version()}
 
 
@@ -85,7 +105,9 @@ def test_each_submission_gets_its_expected_scores_on_the_free_threaded_kernel(gr
             if output.get("output_type") == "error":
                 errors[cell.metadata.get("nbgrader", {}).get("grade_id")] = f"{output['ename']}: {output['evalue']}"
     for grade_id, words in spec["says"].items():
-        assert words in errors.get(grade_id, ""), f"{grade_id} said {errors.get(grade_id)!r}, expected it to say {words!r}"
+        assert words in errors.get(grade_id, ""), (
+            f"{grade_id} said {errors.get(grade_id)!r}, expected it to say {words!r}"
+        )
         assert errors[grade_id].startswith("GradingFailure"), errors[grade_id]
 
 
@@ -101,7 +123,7 @@ def test_the_solution_and_the_legitimate_variants_get_full_marks(graded, assignm
 
 # --- the solution's threaded_sum, in the free-threaded kernel ----------------------------------------
 RECORD_SPANS = """
-import gillab.runners as _runners
+import gillab.measure.runners as _runners
 _course_count_sum, _spans = count_sum, []
 
 
@@ -120,16 +142,20 @@ def test_threaded_sum_computes_its_two_chunks_at_the_same_instant_on_the_free_th
         pytest.skip(f"only {effective_cpu_count()} CPU is available: two threads cannot run at the same instant here")
     notebook = nbformat.read(FIXTURES / "ps1_parallel_sum" / f"{case}.ipynb", as_version=4)
     # the student's code as nbgrader runs it, without the test cells (NBGRADER_EXECUTION skips the measurement)
-    code = [cell.source for cell in notebook.cells
-            if cell.cell_type == "code" and not cell.metadata.get("nbgrader", {}).get("grade", False)]
+    code = [
+        cell.source
+        for cell in notebook.cells
+        if cell.cell_type == "code" and not cell.metadata.get("nbgrader", {}).get("grade", False)
+    ]
     kernel = start_registered_kernel(cwd=FIXTURES / "ps1_parallel_sum", NBGRADER_EXECUTION="autograde")
     try:
         for source in code:
             kernel.run(source)
         assert kernel.run("import sys; print(sys._is_gil_enabled())") == "False"
         kernel.run(RECORD_SPANS.format(slices=SLICES))
-        prove_simultaneous(lambda: spans_from_json(kernel.run(RUN_ONCE.format(n=PROOF_N, total=PROOF_N * (PROOF_N + 1) // 2))),
-                           f"{case}'s threaded_sum({PROOF_N:,}, 2) on {KERNEL_NAME}")
+        prove_simultaneous(
+            lambda: spans_from_json(kernel.run(RUN_ONCE.format(n=PROOF_N, total=PROOF_N * (PROOF_N + 1) // 2))),
+            f"{case}'s threaded_sum({PROOF_N:,}, 2) on {KERNEL_NAME}",
+        )
     finally:
         kernel.shutdown()
-

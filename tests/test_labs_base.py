@@ -2,8 +2,8 @@
 
 import html
 
-from gillab.doctor import one_cpu_note
 from gillab.labs.base import Lab, SettingsError
+from gillab.machine.cpus import one_cpu_note
 
 
 class ScriptedLab(Lab):

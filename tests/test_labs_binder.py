@@ -6,14 +6,13 @@ import subprocess
 import sys
 
 import pytest
-
-from conftest import REPO
+from support.paths import REPO
 
 pytestmark = pytest.mark.slow
 
 PROBE = """
 import html, json, tempfile
-from gillab.doctor import one_cpu_note
+from gillab.machine.doctor import one_cpu_note
 from gillab.labs import io_lab, speedup_lab, switch_interval_lab
 note = html.escape(one_cpu_note(1))
 speedup = speedup_lab(n=20_000, repeats=1, references_folder=tempfile.mkdtemp())

@@ -15,12 +15,20 @@ import re
 from pathlib import Path
 
 import pytest
-
-from browser_support import (
-    PAGE_TIMEOUT_MS, JupyterServer, cell_errors, copy_notebooks, launch_browser, open_notebook, require_chromium,
-    run_all_cells, screenshot, set_slider,
+from support.browser import (
+    PAGE_TIMEOUT_MS,
+    JupyterServer,
+    cell_errors,
+    copy_notebooks,
+    launch_browser,
+    open_notebook,
+    require_chromium,
+    run_all_cells,
+    screenshot,
+    set_slider,
 )
-from conftest import REPO, import_server_side
+from support.paths import REPO
+from support.skips import import_server_side
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 # the server is JupyterLab of this Python's venv (the free-threaded one has none: make test runs these)
@@ -28,7 +36,11 @@ import_server_side("jupyterlab")
 
 #: Notebooks that show labs: the chapters that embed them (03: speedup and switch interval, 04: I/O),
 #: and a fixture showing all three side by side (for the screenshots in docs/).
-LAB_NOTEBOOKS = ["course/03-the-problem-with-python.ipynb", "course/04-why-use-threads.ipynb", "tests/fixtures/labs-demo.ipynb"]
+LAB_NOTEBOOKS = [
+    "course/03-the-problem-with-python.ipynb",
+    "course/04-why-use-threads.ipynb",
+    "tests/fixtures/labs-demo.ipynb",
+]
 UIS = ["lab", "notebook"]
 #: For each lab: the slider a learner moves (its CSS class) and the results column that shows it.
 LAB_SLIDERS = {
@@ -129,7 +141,9 @@ def exercise_lab(page, lab, stem, ui):
         arg=[status.element_handle(), f"Done: run {runs_before + 1}"],
         timeout=PAGE_TIMEOUT_MS,
     )
-    assert lab.locator(".gillab-message").inner_text().strip() == "", f"{name}: {lab.locator('.gillab-message').inner_text()}"
+    assert lab.locator(".gillab-message").inner_text().strip() == "", (
+        f"{name}: {lab.locator('.gillab-message').inner_text()}"
+    )
     assert page.evaluate("window.gillabSawDisabled"), f"{name}: the Run button was never disabled during the run"
     # the status and the button's state reach the page in separate widget messages
     from playwright.sync_api import expect

@@ -11,11 +11,12 @@ import threading
 import time
 
 import pytest
+from support.kernels import loky_workers, wait_until
 
-from gillab.chunks import split_range
-from gillab.runners import run_processes, run_threads, stop_worker_processes
-from gillab.workloads import count_sum, wait_units
-from kernel_support import is_running, loky_workers, wait_until
+from gillab.machine.procfs import is_running
+from gillab.measure.chunks import split_range
+from gillab.measure.runners import run_processes, run_threads, stop_worker_processes
+from gillab.measure.workloads import count_sum, wait_units
 
 
 def gillab_threads():
@@ -53,9 +54,9 @@ def test_stop_worker_processes_ends_joblibs_idle_workers():
 
 INTERRUPTED_PROCESS_RUN = """
 import os, sys, time
-from gillab.chunks import split_range
-from gillab.runners import run_processes
-from gillab.workloads import wait_units
+from gillab.measure.chunks import split_range
+from gillab.measure.runners import run_processes
+from gillab.measure.workloads import wait_units
 try:
     run_processes(wait_units, split_range(0, 60_000, 2), n_workers=2)  # a minute a chunk if not stopped
 except KeyboardInterrupt:

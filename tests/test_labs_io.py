@@ -9,10 +9,10 @@ import urllib.request
 
 import pytest
 
-from gillab.chat_api import ChatServer
-from gillab.doctor import one_cpu_note
+from gillab.chat.server import ChatServer
 from gillab.labs import io_lab
-from gillab.labs.input_output import MAX_REQUESTS, shared_server
+from gillab.labs.io_widgets import MAX_REQUESTS, shared_server
+from gillab.machine.cpus import one_cpu_note
 
 
 @pytest.fixture

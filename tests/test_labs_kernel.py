@@ -11,8 +11,9 @@ import time
 import urllib.request
 
 import pytest
+from support.kernels import LiveKernel, loky_workers, status_says, wait_until, widget_updates
 
-from kernel_support import LiveKernel, is_running, loky_workers, status_says, wait_until, widget_updates
+from gillab.machine.procfs import is_running
 
 pytestmark = pytest.mark.slow
 
@@ -41,7 +42,10 @@ def test_a_press_from_the_frontend_disables_the_button_shows_progress_and_record
     assert any("Running threads x3" in status for status in statuses) and statuses[-1].startswith("Done")
     progress = [state["value"] for state in widget_updates(messages, progress_id) if "value" in state]
     assert progress == sorted(progress) and len(set(progress)) > 2
-    assert kernel.run("r = lab.results[-1]; print(r['workers'], r['record'].distinct_threads, len(lab.results))") == "3 3 1"
+    assert (
+        kernel.run("r = lab.results[-1]; print(r['workers'], r['record'].distinct_threads, len(lab.results))")
+        == "3 3 1"
+    )
 
 
 def start_long_speedup_run(kernel, mode):
@@ -65,12 +69,16 @@ def test_interrupting_a_process_run_leaves_no_worker_process(kernel):
     kernel.wait_idle(parent, timeout_s=60)
     wait_until(lambda: not loky_workers(kernel.pid), 20, "every joblib worker process to end")
     assert not any(is_running(pid) for pid in workers)
-    state = kernel.run("print(lab.interrupted, lab.running, lab.run.disabled, len(lab.results), 'Interrupted' in lab.message.value)")
+    state = kernel.run(
+        "print(lab.interrupted, lab.running, lab.run.disabled, len(lab.results), 'Interrupted' in lab.message.value)"
+    )
     assert state == "1 False False 0 True"
     assert "worker processes were stopped" in kernel.run("print(lab.message.value)")
     # the lab works again, on fresh workers
-    after = kernel.run("lab.size.value = 20_000; lab.repeats = 1; lab.run.click()\n"
-                       "print(repr(lab.message.value), len(lab.results), lab.results[-1]['ran_in_caller_process'])")
+    after = kernel.run(
+        "lab.size.value = 20_000; lab.repeats = 1; lab.run.click()\n"
+        "print(repr(lab.message.value), len(lab.results), lab.results[-1]['ran_in_caller_process'])"
+    )
     assert after == "'' 1 False"
 
 
@@ -130,12 +138,14 @@ def test_interrupting_the_io_lab_ends_its_requests_and_it_works_again(kernel):
 def test_the_io_labs_server_is_local_and_stops_with_the_kernel(tmp_path):
     kernel = LiveKernel(cwd=tmp_path)
     try:
-        port = int(kernel.run(
-            "from gillab.labs import io_lab\n"
-            "lab = io_lab(requests=2, latency_ms=10, threads=2, effective_cpus=2)\n"
-            "lab.run.click()\n"
-            "print(lab.server.port if lab.results[-1]['failed'] == 0 else 'failed')"
-        ))
+        port = int(
+            kernel.run(
+                "from gillab.labs import io_lab\n"
+                "lab = io_lab(requests=2, latency_ms=10, threads=2, effective_cpus=2)\n"
+                "lab.run.click()\n"
+                "print(lab.server.port if lab.results[-1]['failed'] == 0 else 'failed')"
+            )
+        )
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/items/7", timeout=10) as response:
             assert response.status == 200
     finally:

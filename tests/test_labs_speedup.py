@@ -10,15 +10,16 @@ import threading
 
 import pytest
 
-from gillab.doctor import collect_facts, one_cpu_note
 from gillab.labs import speedup_lab
-from gillab.labs import speedup as speedup_module
-from gillab.labs.calibration import largest_size
+from gillab.labs import speedup_widgets as speedup_module
+from gillab.labs.sizes import largest_size
 from gillab.labs.speedup_charts import amdahl_fit
-from gillab.measure import amdahl_speedup
-from gillab.reference import SCHEMA, load_references, save_reference, speedup_points
-from gillab.speedup import measure_speedups
-from gillab.workloads import count_sum
+from gillab.machine.cpus import one_cpu_note
+from gillab.machine.doctor import collect_facts
+from gillab.measure.speedup import measure_speedups
+from gillab.measure.timing import amdahl_speedup
+from gillab.measure.workloads import count_sum
+from gillab.show.references import SCHEMA, load_references, save_reference, speedup_points
 
 
 def lines_by_label(ax):
@@ -112,7 +113,9 @@ def test_an_error_in_the_work_is_shown_in_the_lab_and_the_button_works_again():
             raise ZeroDivisionError(f"chunk {lo}..{hi} divided by zero")
         return hi - lo
 
-    lab = speedup_lab(workload="broken", workloads={"broken": broken}, n=10, repeats=1, modes=("threads",), effective_cpus=2)
+    lab = speedup_lab(
+        workload="broken", workloads={"broken": broken}, n=10, repeats=1, modes=("threads",), effective_cpus=2
+    )
     lab.run.click()
     assert "ZeroDivisionError: chunk" in lab.message.value and "divided by zero" in lab.message.value
     assert isinstance(lab.errors[-1], ZeroDivisionError)
@@ -177,9 +180,15 @@ def test_on_one_cpu_saved_references_are_drawn_beside_the_learners_results(tmp_p
     rows = measure_speedups(n=40_000, configs=[("threads", 2), ("processes", 2)], repeats=2)
     section = {"n": 40_000, "serial_s": rows[0]["seconds"]}
     for row in rows[1:]:
-        section.setdefault(row["mode"], []).append({"workers": row["workers"], "seconds": row["seconds"], "speedup": row["speedup"]})
-    result = {"schema": SCHEMA, "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
-              "machine": collect_facts(), "cpu_sum": section}
+        section.setdefault(row["mode"], []).append(
+            {"workers": row["workers"], "seconds": row["seconds"], "speedup": row["speedup"]}
+        )
+    result = {
+        "schema": SCHEMA,
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+        "machine": collect_facts(),
+        "cpu_sum": section,
+    }
     save_reference(result, tmp_path)
     [reference] = load_references(tmp_path)
 
@@ -199,21 +208,28 @@ def saved_reference(folder, gil_enabled):
     """A reference saved from a real small measurement, marked as made with or without the GIL."""
     rows = measure_speedups(n=20_000, configs=[("threads", 2)], repeats=1)
     machine = {**collect_facts(), "gil_enabled": gil_enabled}
-    result = {"schema": SCHEMA, "date": datetime.datetime.now(datetime.timezone.utc).isoformat(), "machine": machine,
-              "cpu_sum": {"n": 20_000, "threads": [{"workers": 2, "seconds": rows[1]["seconds"], "speedup": rows[1]["speedup"]}]}}
+    result = {
+        "schema": SCHEMA,
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+        "machine": machine,
+        "cpu_sum": {
+            "n": 20_000,
+            "threads": [{"workers": 2, "seconds": rows[1]["seconds"], "speedup": rows[1]["speedup"]}],
+        },
+    }
     return save_reference(result, folder, name=f"gil-{gil_enabled}.json")
 
 
 def test_on_a_free_threaded_kernel_the_gil_kernels_references_are_drawn(tmp_path, monkeypatch):
     saved_reference(tmp_path, gil_enabled=True)
     saved_reference(tmp_path, gil_enabled=False)
-    monkeypatch.setattr("gillab.labs.speedup.gil_enabled", lambda: False)
+    monkeypatch.setattr("gillab.labs.speedup_widgets.gil_enabled", lambda: False)
     lab = speedup_lab(n=1000, repeats=1, modes=("threads",), effective_cpus=2, references_folder=tmp_path)
     assert "The GIL is OFF in this kernel" in lab.note.value
     assert [reference["file"] for reference in lab.references] == ["gil-True.json"]
     lab.run.click()
     assert len(lab.figure.axes) == 3 and lab.drawn["references"]
-    monkeypatch.setattr("gillab.labs.speedup.gil_enabled", lambda: True)
+    monkeypatch.setattr("gillab.labs.speedup_widgets.gil_enabled", lambda: True)
     assert speedup_lab(n=1000, repeats=1, effective_cpus=2, references_folder=tmp_path).references == []
 
 
@@ -223,7 +239,11 @@ def test_on_one_cpu_references_with_and_without_the_gil_are_told_apart(tmp_path)
     saved_reference(tmp_path, gil_enabled=False)
     lab = speedup_lab(n=1000, repeats=1, modes=("threads",), effective_cpus=1, references_folder=tmp_path)
     lab.run.click()
-    styles = {line.get_label(): line.get_linestyle() for line in lab.figure.axes[2].lines if line.get_label().startswith("threads")}
+    styles = {
+        line.get_label(): line.get_linestyle()
+        for line in lab.figure.axes[2].lines
+        if line.get_label().startswith("threads")
+    }
     [with_gil] = [label for label in styles if "GIL on" in label]
     [without_gil] = [label for label in styles if "GIL off" in label]
     assert styles[with_gil] != styles[without_gil]
@@ -239,7 +259,9 @@ def test_labs_leave_no_worker_threads_behind():
 def test_the_amdahl_fit_uses_only_worker_counts_the_cpus_can_run_at_once():
     # with 4 workers on 2 CPUs the speedup stays at the 2-worker value: fitting it would blame the
     # work for what the machine cannot do
-    rows = [{"mode": "processes", "workers": k, "speedup": {"median": amdahl_speedup(0.2, min(k, 2))}} for k in (1, 2, 4)]
+    rows = [
+        {"mode": "processes", "workers": k, "speedup": {"median": amdahl_speedup(0.2, min(k, 2))}} for k in (1, 2, 4)
+    ]
     mode, fraction = amdahl_fit(rows, effective_cpus=2)
     assert mode == "processes" and fraction == pytest.approx(0.2)
     assert amdahl_fit(rows, effective_cpus=1) == (None, None)

@@ -7,9 +7,9 @@ import threading
 
 import pytest
 
-from gillab.doctor import one_cpu_note
-from gillab.labs import switch_interval as switch_module
 from gillab.labs import switch_interval_lab
+from gillab.labs import switch_interval_widgets as switch_module
+from gillab.machine.cpus import one_cpu_note
 
 
 @pytest.fixture
@@ -76,8 +76,12 @@ def test_on_one_cpu_the_lab_says_so():
 
 @pytest.mark.parametrize(
     "kwargs, message",
-    [({"switch_interval_ms": 0.01}, "at least 0.1"), ({"switch_interval_ms": 500}, "at most 100"),
-     ({"busy_threads": 0}, "busy_threads must be a positive int"), ({"duration_s": 60}, "duration_s must be at most 5")],
+    [
+        ({"switch_interval_ms": 0.01}, "at least 0.1"),
+        ({"switch_interval_ms": 500}, "at most 100"),
+        ({"busy_threads": 0}, "busy_threads must be a positive int"),
+        ({"duration_s": 60}, "duration_s must be at most 5"),
+    ],
 )
 def test_bad_arguments_are_refused_clearly(kwargs, message):
     with pytest.raises((TypeError, ValueError), match=message):

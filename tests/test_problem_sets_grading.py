@@ -5,9 +5,18 @@ from __future__ import annotations
 
 import nbformat
 import pytest
-
-from conftest import import_server_side
-from problem_set_course import ASSIGNMENTS, FIXTURES, REPO, expected, failure_report, grade_all, grader_snapshot, mismatches, validate
+from support.problem_set_course import (
+    ASSIGNMENTS,
+    FIXTURES,
+    REPO,
+    expected,
+    failure_report,
+    grade_all,
+    grader_snapshot,
+    mismatches,
+    validate,
+)
+from support.skips import import_server_side
 
 # nbgrader runs from this Python's venv; the free-threaded one has none, and
 # tests/test_free_threaded_problem_sets.py grades on the free-threaded kernel from .venv instead
@@ -35,14 +44,20 @@ MESSAGES = [(a, c) for a, c in CASES if expected(a)["cases"][c]["says"]]
 @pytest.mark.parametrize(("assignment", "case"), MESSAGES, ids=[f"{a}/{c}" for a, c in MESSAGES])
 def test_failure_messages_teach(assignment, case, graded_submissions):
     grading = graded_submissions[0][assignment]
-    notebook = grading.course_of(case) / "grader" / "autograded" / case / assignment / f"{ASSIGNMENTS[assignment]}.ipynb"
+    notebook = (
+        grading.course_of(case) / "grader" / "autograded" / case / assignment / f"{ASSIGNMENTS[assignment]}.ipynb"
+    )
     errors = {}
     for cell in nbformat.read(notebook, as_version=4).cells:
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
-                errors[cell.metadata.get("nbgrader", {}).get("grade_id", cell.get("id"))] = f"{output['ename']}: {output['evalue']}"
+                errors[cell.metadata.get("nbgrader", {}).get("grade_id", cell.get("id"))] = (
+                    f"{output['ename']}: {output['evalue']}"
+                )
     for grade_id, words in expected(assignment)["cases"][case]["says"].items():
-        assert words in errors.get(grade_id, ""), f"{grade_id} said {errors.get(grade_id)!r}, expected it to say {words!r}"
+        assert words in errors.get(grade_id, ""), (
+            f"{grade_id} said {errors.get(grade_id)!r}, expected it to say {words!r}"
+        )
         assert errors[grade_id].startswith("GradingFailure"), errors[grade_id]
 
 
@@ -68,7 +83,9 @@ def test_solutions_get_full_marks_under_a_one_cpu_quota(released_course, tmp_pat
     graded = grade_all(released_course, tmp_path, plans, prefix=(binder_sim, "--cpus", "1", "--"))
     for assignment, grading in graded.items():
         wrong = mismatches(expected(assignment)["cases"]["solution"]["scores"], grading.scores["solution"])
-        assert not wrong, f"{assignment} under 1 CPU: {wrong}\n" + failure_report(grading.course, assignment, "solution")
+        assert not wrong, f"{assignment} under 1 CPU: {wrong}\n" + failure_report(
+            grading.course, assignment, "solution"
+        )
 
 
 @pytest.mark.slow
@@ -82,7 +99,10 @@ def test_validate_button_works_on_the_student_notebooks(tmp_path):
     for assignment, notebook in ASSIGNMENTS.items():
         folder = tmp_path / assignment
         folder.mkdir()
-        sources = [("exercise", REPO / "exercises" / assignment / f"{notebook}.ipynb"), ("solution", FIXTURES / assignment / "solution.ipynb")]
+        sources = [
+            ("exercise", REPO / "exercises" / assignment / f"{notebook}.ipynb"),
+            ("solution", FIXTURES / assignment / "solution.ipynb"),
+        ]
         if assignment == "ps1_parallel_sum":
             sources.append(("serial_loop", FIXTURES / assignment / "serial_loop.ipynb"))
         batches.append((folder, [shutil.copy(path, folder / f"{name}.ipynb") for name, path in sources]))
@@ -94,7 +114,8 @@ def test_validate_button_works_on_the_student_notebooks(tmp_path):
         assert results[str(tmp_path / assignment / "solution.ipynb")] == {}, "the solution should validate cleanly"
         failed = results[str(tmp_path / assignment / "exercise.ipynb")]["failed"]
         assert failed and all(
-            "NotImplementedError" in cell["raw_error"] or "did not provide a response" in cell["raw_error"] for cell in failed
+            "NotImplementedError" in cell["raw_error"] or "did not provide a response" in cell["raw_error"]
+            for cell in failed
         )
     serial = results[str(tmp_path / "ps1_parallel_sum" / "serial_loop.ipynb")]["failed"]
     assert [cell["raw_error"] for cell in serial if "on the notebook's own thread" in cell["raw_error"]]

@@ -10,12 +10,19 @@ import re
 
 import nbformat
 import pytest
+from support.problem_set_course import ASSIGNMENTS, FIXTURES, REPO
 
-from problem_set_course import ASSIGNMENTS, FIXTURES, REPO
-
-SOURCES = {assignment: REPO / "solutions" / assignment / f"{notebook}.ipynb" for assignment, notebook in ASSIGNMENTS.items()}
-RELEASES = {assignment: REPO / "exercises" / assignment / f"{notebook}.ipynb" for assignment, notebook in ASSIGNMENTS.items()}
-REGIONS = [("BEGIN SOLUTION", "END SOLUTION"), ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS"), ("BEGIN MARK SCHEME", "END MARK SCHEME")]
+SOURCES = {
+    assignment: REPO / "solutions" / assignment / f"{notebook}.ipynb" for assignment, notebook in ASSIGNMENTS.items()
+}
+RELEASES = {
+    assignment: REPO / "exercises" / assignment / f"{notebook}.ipynb" for assignment, notebook in ASSIGNMENTS.items()
+}
+REGIONS = [
+    ("BEGIN SOLUTION", "END SOLUTION"),
+    ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS"),
+    ("BEGIN MARK SCHEME", "END MARK SCHEME"),
+]
 
 
 def read(path):
@@ -97,7 +104,9 @@ def test_problem_set_follows_the_nbgrader_example_course_style(assignment):
         if meta(cell).get("solution"):
             check = code_cells[index + 1]
             assert not meta(check), f"no visible check cell after answer cell {meta(cell)['grade_id']}"
-            assert meta(code_cells[index + 2]).get("grade"), f"the check after {meta(cell)['grade_id']} is not followed by its tests"
+            assert meta(code_cells[index + 2]).get("grade"), (
+                f"the check after {meta(cell)['grade_id']} is not followed by its tests"
+            )
     imports = next(cell for cell in code_cells if meta(cell).get("grade_id") == "imports")
     assert "split_range" not in imports.source and "fetch_threaded" not in imports.source
 
@@ -135,7 +144,11 @@ def load_builder():
 
 
 def test_submission_fixtures_are_built_from_the_current_exercises():
-    stale = [path.relative_to(REPO) for path, text in load_builder().build_all().items() if not path.is_file() or path.read_text() != text]
+    stale = [
+        path.relative_to(REPO)
+        for path, text in load_builder().build_all().items()
+        if not path.is_file() or path.read_text() != text
+    ]
     assert not stale, f"out of date (run .venv/bin/python tests/fixtures/submissions/build.py): {stale}"
 
 

@@ -2,7 +2,7 @@
 
 Run it with ``make bench`` (``ARGS="--quick"`` for a short run) or ``gillab bench [--quick]
 [--out FILE] [--save-reference [FOLDER]] [--course DIR] [--skip SECTION,...]``. The JSON (default
-``bench-results.json``) is in the reference schema of :mod:`gillab.reference` (``"gillab-bench/1"``:
+``bench-results.json``) is in the reference schema of :mod:`gillab.show.references` (``"gillab-bench/1"``:
 ``schema``, ``date``, ``machine``), so ``--save-reference`` can keep it as a reference the course
 draws beside a learner's results. Its sections, each with ``status`` (:data:`SECTION_STATUSES`),
 ``elapsed_s`` and, unless ``"ok"``, a ``reason``:
@@ -12,10 +12,10 @@ draws beside a learner's results. Its sections, each with ``status`` (:data:`SEC
 - ``gil_release`` (:mod:`gillab.bench.scaling`): the same for ``hash_blocks`` (releases the GIL) on threads.
 - ``io`` (:mod:`gillab.bench.fetching`): 32 requests at 200 ms against the local chat API, serial
   against 32 threads.
-- ``joblib_overhead`` and ``break_even_n`` (:mod:`gillab.bench.overhead`): joblib's cold start and
+- ``joblib_overhead`` and ``break_even_n`` (:mod:`gillab.bench.joblib_overhead`): joblib's cold start and
   warm call; the smallest sum worth sending to processes.
 - ``course_run_s`` (:mod:`gillab.bench.course_run`): every course notebook executed headless.
-- ``autograde`` (:mod:`gillab.bench.autograde`): the grading pipeline's benchmark, when installed.
+- ``autograde`` (:mod:`gillab.bench.grading_section`): the grading pipeline's benchmark, when installed.
 
 Every ratio is the median of at least 5 paired repeats, with min and max. ``goals`` holds each goal
 of the benchmark as met, missed or not measured (:mod:`gillab.bench.goals`); none is an error.
@@ -25,4 +25,13 @@ from .run import SECTION_STATUSES, SECTIONS, run_benchmark
 from .settings import FULL, QUICK, BenchSettings, settings_for
 from .table import format_table
 
-__all__ = ["run_benchmark", "SECTIONS", "SECTION_STATUSES", "BenchSettings", "FULL", "QUICK", "settings_for", "format_table"]
+__all__ = [
+    "run_benchmark",
+    "SECTIONS",
+    "SECTION_STATUSES",
+    "BenchSettings",
+    "FULL",
+    "QUICK",
+    "settings_for",
+    "format_table",
+]

@@ -18,7 +18,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ..measure import time_call
+from .._unix_socket_kernels import use_unix_sockets
+from ..measure.timing import time_call
 
 __all__ = ["default_course_folder", "run_course", "CELL_TIMEOUT_S"]
 
@@ -43,17 +44,25 @@ def _first_line(error: BaseException) -> str:
 def _execute(path: Path, workdir: Path) -> Exception | None:
     """Run the notebook at ``path``; returns the error instead of raising it, so a failed run is timed too."""
     import nbformat
+    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
 
+    sockets = None
     try:
         notebook = nbformat.read(path, as_version=4)
         kernel = notebook.metadata.get("kernelspec", {}).get("name", "python3")
+        manager = KernelManager(kernel_name=kernel)
+        sockets = use_unix_sockets(manager)
         client = NotebookClient(
-            notebook, timeout=CELL_TIMEOUT_S, kernel_name=kernel, resources={"metadata": {"path": str(workdir)}}
+            notebook, km=manager, timeout=CELL_TIMEOUT_S, kernel_name=kernel,
+            resources={"metadata": {"path": str(workdir)}},
         )
         client.execute()
     except Exception as error:  # noqa: BLE001 - recorded per notebook; the others still run
         return error
+    finally:
+        if sockets is not None:
+            shutil.rmtree(sockets, ignore_errors=True)
     return None
 
 
@@ -68,7 +77,13 @@ def run_course(folder=None, on_progress=None) -> dict:
     if not folder.is_dir():
         raise FileNotFoundError(f"no course folder at {folder}")
     notebooks = sorted(folder.glob("*.ipynb"))
-    section = {"status": "no notebooks", "folder": str(folder), "notebooks": len(notebooks), "seconds": 0.0, "per_notebook": []}
+    section = {
+        "status": "no notebooks",
+        "folder": str(folder),
+        "notebooks": len(notebooks),
+        "seconds": 0.0,
+        "per_notebook": [],
+    }
     if not notebooks:
         section["reason"] = f"{folder} has no notebooks yet"
         return section

@@ -13,9 +13,9 @@ held at the same moment.
 
 from __future__ import annotations
 
-from ..chat_api import ChatServer
-from ..io_tasks import fetch_serial, fetch_threaded
-from ..measure import Timing
+from ..chat.server import ChatServer
+from ..experiments.io_tasks import fetch_serial, fetch_threaded
+from ..measure.timing import Timing
 
 __all__ = ["measure_io"]
 
@@ -28,7 +28,7 @@ def _check(run, label: str):
 
 
 def measure_io(requests: int, latency_s: float, threads: int, repeats: int, on_progress=None) -> dict:
-    """Fetch ``requests`` URLs from a local :class:`~gillab.chat_api.ChatServer` answering after
+    """Fetch ``requests`` URLs from a local :class:`~gillab.chat.server.ChatServer` answering after
     ``latency_s``, serially and on ``threads`` threads, ``repeats`` pairs; a failed request fails
     the section (RuntimeError) rather than flattering the threaded time."""
     serial_s, threaded_s, ratios, in_flight = [], [], [], []

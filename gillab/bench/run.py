@@ -10,14 +10,15 @@ import sys
 from datetime import datetime, timezone
 
 from .. import __version__
-from ..doctor import collect_facts
-from ..measure import time_call
-from ..reference import SCHEMA
-from .autograde import measure_autograde
+from ..machine.doctor import collect_facts
+from ..measure.timing import time_call
+from ..show.references import SCHEMA
+from .break_even_search import find_break_even
 from .course_run import run_course
 from .fetching import measure_io
 from .goals import evaluate_goals
-from .overhead import find_break_even, measure_joblib_overhead, process_workers
+from .grading_section import measure_autograde
+from .joblib_overhead import measure_joblib_overhead, process_workers
 from .scaling import measure_scaling
 from .settings import BenchSettings
 
@@ -35,8 +36,12 @@ def _measurements(settings: BenchSettings, effective_cpus: int, course_folder):
         "cpu_sum": lambda progress: measure_scaling(
             "count_sum", ("threads", "processes"), effective_cpus, settings.target_s, repeats, progress
         ),
-        "gil_release": lambda progress: measure_scaling("hash_blocks", ("threads",), effective_cpus, settings.target_s, repeats, progress),
-        "io": lambda progress: measure_io(settings.io_requests, settings.io_latency_s, settings.io_threads, repeats, progress),
+        "gil_release": lambda progress: measure_scaling(
+            "hash_blocks", ("threads",), effective_cpus, settings.target_s, repeats, progress
+        ),
+        "io": lambda progress: measure_io(
+            settings.io_requests, settings.io_latency_s, settings.io_threads, repeats, progress
+        ),
         "joblib_overhead": lambda progress: measure_joblib_overhead(workers, repeats, progress),
         "break_even_n": lambda progress: find_break_even(workers, settings.break_even_max_s, repeats, progress),
         "course_run_s": lambda progress: run_course(course_folder, progress),
@@ -55,8 +60,8 @@ def _attempt(measure, progress):
 def run_benchmark(settings: BenchSettings, course_folder=None, skip=(), on_progress=None) -> dict:
     """Measure every section of :data:`SECTIONS` not in ``skip`` and return the result.
 
-    The result is in the reference schema (:mod:`gillab.reference`): ``schema``, ``date`` (UTC),
-    ``machine`` (:func:`gillab.doctor.collect_facts`), ``gillab_version``, ``settings``, one entry
+    The result is in the reference schema (:mod:`gillab.show.references`): ``schema``, ``date`` (UTC),
+    ``machine`` (:func:`gillab.machine.doctor.collect_facts`), ``gillab_version``, ``settings``, one entry
     per section (each with ``status`` and ``elapsed_s``), ``duration_s`` and ``goals``.
     ``on_progress(section, done, total, label)`` is called as the work goes on (``total`` may be
     None when not known in advance).

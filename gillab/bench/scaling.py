@@ -1,7 +1,7 @@
 """Speedup against the number of workers: the ``cpu_sum`` and ``gil_release`` sections.
 
 Both calibrate a size at which the serial run takes about the target time, then time every worker
-count from 1 to twice the effective CPUs with :func:`gillab.speedup.measure_speedups`, which pairs
+count from 1 to twice the effective CPUs with :func:`gillab.measure.speedup.measure_speedups`, which pairs
 each parallel run with a serial run made just before it. ``cpu_sum`` is the course's pure-Python
 sum (holds the GIL) on threads and on processes; ``gil_release`` is work that releases the GIL
 (``hash_blocks``) on threads.
@@ -15,16 +15,16 @@ A section looks like (each ``{...}`` a median/min/max/repeats summary)::
      "threads_speedup": {"1": {...}, "2": {...}, ...}, "processes_speedup": {...},
      "results_agree": true}
 
-``threads`` / ``processes`` are the row lists :func:`gillab.reference.speedup_points` reads;
+``threads`` / ``processes`` are the row lists :func:`gillab.show.references.speedup_points` reads;
 ``threads_speedup`` / ``processes_speedup`` are the same speedups keyed by worker count.
 """
 
 from __future__ import annotations
 
-from ..checks import require_int
-from ..speedup import measure_speedups
-from ..workloads import WORKLOADS
-from .calibrate import size_for_seconds
+from .._validate import require_int
+from ..measure.calibrate import size_for_seconds
+from ..measure.speedup import measure_speedups
+from ..measure.workloads import WORKLOADS
 
 __all__ = ["worker_counts", "measure_scaling"]
 
@@ -53,14 +53,16 @@ def _row(row: dict) -> dict:
 
 
 def measure_scaling(workload: str, modes, effective_cpus: int, target_s: float, repeats: int, on_progress=None) -> dict:
-    """Calibrate ``workload`` (a :data:`gillab.workloads.WORKLOADS` name) to ``target_s`` serial
+    """Calibrate ``workload`` (a :data:`gillab.measure.workloads.WORKLOADS` name) to ``target_s`` serial
     seconds and measure its speedup in each of ``modes`` for every :func:`worker_counts`."""
     if workload not in WORKLOADS:
         raise ValueError(f"workload must be one of {', '.join(WORKLOADS)}, got {workload!r}")
     function = WORKLOADS[workload].function
     calibration = size_for_seconds(function, target_s)
     configs = [(mode, workers) for mode in modes for workers in worker_counts(effective_cpus)]
-    rows = measure_speedups(function, n=calibration["n"], configs=configs, repeats=repeats, warmup=1, on_progress=on_progress)
+    rows = measure_speedups(
+        function, n=calibration["n"], configs=configs, repeats=repeats, warmup=1, on_progress=on_progress
+    )
     serial, parallel = rows[0], rows[1:]
     section = {
         "workload": workload,

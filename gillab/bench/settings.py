@@ -42,10 +42,24 @@ class BenchSettings:
 
 
 FULL = BenchSettings(
-    name="full", target_s=2.0, repeats=5, io_requests=32, io_latency_s=0.2, io_threads=32, break_even_max_s=0.5, autograde_quick=False
+    name="full",
+    target_s=2.0,
+    repeats=5,
+    io_requests=32,
+    io_latency_s=0.2,
+    io_threads=32,
+    break_even_max_s=0.5,
+    autograde_quick=False,
 )
 QUICK = BenchSettings(
-    name="quick", target_s=0.1, repeats=5, io_requests=32, io_latency_s=0.02, io_threads=32, break_even_max_s=0.05, autograde_quick=True
+    name="quick",
+    target_s=0.1,
+    repeats=5,
+    io_requests=32,
+    io_latency_s=0.02,
+    io_threads=32,
+    break_even_max_s=0.05,
+    autograde_quick=True,
 )
 
 

@@ -1,42 +1,12 @@
-"""The benchmark result as a plain-text table: what ``gillab bench`` prints.
-
->>> format_seconds(0.0041), format_seconds(2.5)
-('4.1 ms', '2.50 s')
->>> format_summary({"median": 1.72, "min": 1.6, "max": 1.8, "repeats": 5}, "x")
-'1.72x (1.60-1.80, 5 runs)'
->>> format_summary({"median": 0.0084, "min": -0.0436, "max": 0.0547, "repeats": 5}, "fraction")
-'0.8% (-4.4% to 5.5%, 5 runs)'
-"""
+"""The benchmark result as a plain-text table: what ``gillab bench`` prints. Every "median (min-max)"
+comes from :func:`gillab.show.text.format_summary`, as in the chapters and labs."""
 
 from __future__ import annotations
 
-from ..doctor import one_cpu_note
+from ..machine.cpus import one_cpu_note
+from ..show.text import format_seconds, format_summary, format_value
 
-__all__ = ["format_seconds", "format_summary", "format_table"]
-
-
-def format_seconds(seconds: float) -> str:
-    """Seconds with a unit that keeps three significant digits readable."""
-    return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
-
-
-def _value(value: float, unit: str) -> str:
-    if unit == "x":
-        return f"{value:.2f}x"
-    if unit == "fraction":
-        return f"{value * 100:.1f}%"
-    return format_seconds(value)
-
-
-def format_summary(summary: dict, unit: str) -> str:
-    """``median (min-max, repeats)`` of a :meth:`gillab.measure.Timing.summary` dict."""
-    if unit == "x":
-        spread = f"{summary['min']:.2f}-{summary['max']:.2f}"
-    elif unit == "fraction":  # may be negative: a dash would read as a minus sign
-        spread = f"{_value(summary['min'], unit)} to {_value(summary['max'], unit)}"
-    else:
-        spread = f"{format_seconds(summary['min'])}-{format_seconds(summary['max'])}"
-    return f"{_value(summary['median'], unit)} ({spread}, {summary['repeats']} runs)"
+__all__ = ["format_table"]
 
 
 def _not_run(name: str, section: dict) -> list[str] | None:
@@ -67,8 +37,10 @@ def _scaling(name: str, section: dict, modes) -> list[str]:
 def _io(section: dict) -> list[str]:
     return [
         f"io: {section['requests']} requests at {format_seconds(section['latency_s'])} latency: serial "
-        f"{format_summary(section['serial_s'], 's')}, {section['threads']} threads {format_summary(section['threaded_s'], 's')}",
-        f"  speedup {format_summary(section['speedup'], 'x')}; at most {section['max_in_flight']} requests in the server at once",
+        f"{format_summary(section['serial_s'], 's')}, {section['threads']} threads "
+        f"{format_summary(section['threaded_s'], 's')}",
+        f"  speedup {format_summary(section['speedup'], 'x')}; at most {section['max_in_flight']} requests in the "
+        "server at once",
     ]
 
 
@@ -82,7 +54,8 @@ def _overhead(section: dict) -> list[str]:
 def _break_even(section: dict) -> list[str]:
     points = ", ".join(f"{point['n']:,}: {point['speedup']['median']:.2f}x" for point in section["points"])
     if section["n"] is None:
-        head = f"break_even_n ({section['workers']} processes): not reached up to a serial run of {format_seconds(section['max_serial_s'])}"
+        longest = format_seconds(section["max_serial_s"])
+        head = f"break_even_n ({section['workers']} processes): not reached up to a serial run of {longest}"
     else:
         low = section["bracket"][0]
         between = f" (between {low:,} and {section['n']:,})" if low is not None else ""
@@ -93,7 +66,9 @@ def _break_even(section: dict) -> list[str]:
 def _course(section: dict) -> list[str]:
     if not section["notebooks"]:
         return [f"course_run_s: no notebooks ({section.get('reason', '')})"]
-    lines = [f"course_run_s: {section['notebooks']} notebooks in {format_seconds(section['seconds'])} ({section['status']})"]
+    lines = [
+        f"course_run_s: {section['notebooks']} notebooks in {format_seconds(section['seconds'])} ({section['status']})"
+    ]
     for entry in section["per_notebook"]:
         error = f"  {entry['error']}" if entry.get("error") else ""
         lines.append(f"  {entry['name']:<45} {format_seconds(entry['seconds']):>10}  {entry['status']}{error}")
@@ -122,7 +97,7 @@ def _autograde(section: dict) -> list[str]:
 def _goals(goals: list[dict]) -> list[str]:
     lines = ["Goals (a missed goal is reported, not an error)", f"  {'goal':<26}{'target':<42}{'measured':<12}status"]
     for goal in goals:
-        measured = "-" if goal["measured"] is None else _value(goal["measured"], goal["unit"])
+        measured = "-" if goal["measured"] is None else format_value(goal["measured"], goal["unit"])
         note = f"  ({goal['note']})" if goal["note"] else ""
         lines.append(f"  {goal['name']:<26}{goal['goal']:<42}{measured:<12}{goal['status'].upper()}{note}")
     return lines
@@ -143,7 +118,8 @@ def format_table(result: dict) -> str:
     """Every section of a benchmark ``result`` and its goals, as lines of text."""
     machine = result["machine"]
     lines = [
-        f"GIL Lab benchmark, {result['settings']['name']} run, {result['date'][:19]} UTC, took {format_seconds(result['duration_s'])}",
+        f"GIL Lab benchmark, {result['settings']['name']} run, {result['date'][:19]} UTC, "
+        f"took {format_seconds(result['duration_s'])}",
         f"Python {machine['python_version']} ({machine['build']}, GIL {'on' if machine['gil_enabled'] else 'off'}); "
         f"os.cpu_count() {machine['os_cpu_count']}, effective CPUs {machine['effective_cpus']}; {machine['cpu_model']}",
     ]

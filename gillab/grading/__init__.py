@@ -8,8 +8,8 @@ One module per job:
 - :mod:`~gillab.grading.autograde`: grade every submission in parallel, each in a sandbox,
   using :mod:`~gillab.grading.pool` (worker processes), :mod:`~gillab.grading.worker` (one
   submission through nbgrader's ``Autograde``), :mod:`~gillab.grading.execute` (nbgrader's
-  ``Execute`` in a sandbox, with timeouts and an outcome), :mod:`~gillab.grading.kernel`,
-  :mod:`~gillab.grading.sandbox` and :mod:`~gillab.grading.sandbox_entry` (bubblewrap),
+  ``Execute`` in a sandbox, with timeouts and an outcome), :mod:`~gillab.grading.sandbox.kernel_manager`,
+  :mod:`~gillab.grading.sandbox.bwrap` and :mod:`~gillab.grading.sandbox.entry` (bubblewrap),
   :mod:`~gillab.grading.restore_cells` (deleted and edited test cells),
   :mod:`~gillab.grading.gradebook` (the single writer), :mod:`~gillab.grading.outcome`
   (statuses) and :mod:`~gillab.grading.progress`.
@@ -18,7 +18,7 @@ One module per job:
 - :mod:`~gillab.grading.late_penalty`: a late-penalty rule for nbgrader's configuration.
 - :mod:`~gillab.grading.submissions`: build submissions from notebooks (tests, benchmark).
 - :mod:`~gillab.grading.benchmark`: ``gillab grade autograde`` against plain ``nbgrader autograde``.
-- :mod:`~gillab.grading.commands`: the command line (``gillab grade STEP``).
+- :mod:`~gillab.grading.grade_command`: the command line (``gillab grade STEP``).
 
 Importing this package imports nothing heavy; nbgrader loads when a step runs.
 """

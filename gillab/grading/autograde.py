@@ -31,7 +31,7 @@ from .feedback import add_grading_note
 from .gradebook import assignment_notebooks, commit_grades, shared_engines, snapshot
 from .outcome import STATUSES, Outcome, load_outcome, save_outcome
 from .progress import ProgressBar
-from .sandbox import Limits, SandboxSettings, check_bwrap
+from .sandbox.bwrap import Limits, SandboxSettings, check_bwrap
 
 __all__ = ["AutogradeSettings", "AutogradeRun", "autograde", "find_submissions", "fingerprint", "RUN_MARKER"]
 
@@ -81,11 +81,15 @@ class AutogradeRun:
     def summary(self) -> str:
         """The closing lines printed after a run."""
         counts = ", ".join(f"{count} {status}" for status, count in self.counts().items()) or "nothing graded"
-        lines = [f"{self.assignment}: {len(self.outcomes)} submission(s) recorded in {self.seconds:.1f} s with {self.jobs} worker(s): {counts}."]
+        lines = [
+            f"{self.assignment}: {len(self.outcomes)} submission(s) recorded in {self.seconds:.1f} s "
+            f"with {self.jobs} worker(s): {counts}."
+        ]
         if self.without_timestamp:
             lines.append(
                 f"{len(self.without_timestamp)} submission(s) have no timestamp.txt and count as on time: "
-                + ", ".join(self.without_timestamp[:10]) + (" ..." if len(self.without_timestamp) > 10 else "")
+                + ", ".join(self.without_timestamp[:10])
+                + (" ..." if len(self.without_timestamp) > 10 else "")
             )
         if self.skipped:
             lines.append(f"{len(self.skipped)} already graded and unchanged (use --force to grade them again).")
@@ -184,7 +188,11 @@ def _duration(seconds: float) -> str:
     days, rest = divmod(int(seconds), 86400)
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
-    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{minutes} min" if minutes and not days else ""]
+    parts = [
+        f"{days} d" if days else "",
+        f"{hours} h" if hours else "",
+        f"{minutes} min" if minutes and not days else "",
+    ]
     return " ".join(filter(None, parts)) or f"{int(seconds)} s"
 
 
@@ -224,15 +232,17 @@ def autograde(course, assignment: str, settings: AutogradeSettings | None = None
     """Grade the submissions of ``assignment`` in ``course`` (a :class:`gillab.grading.course.Course`).
 
     Raises ``LookupError`` for an assignment that was never released or a student with no
-    submission, and :class:`gillab.grading.sandbox.SandboxUnavailable` when a sandbox is
+    submission, and :class:`gillab.grading.sandbox.bwrap.SandboxUnavailable` when a sandbox is
     wanted and bubblewrap cannot provide it.
     """
-    from ..hardware import effective_cpu_count
+    from ..machine.cpus import effective_cpu_count
     from .pool import WorkerPool
 
     settings = settings or AutogradeSettings()
     stream = sys.stderr if stream is None else stream
     started = time.monotonic()
+    # a mistyped assignment is named before anything else is asked of the machine
+    assignment_notebooks(course, assignment)
     sandbox_json = None
     if settings.sandbox:
         check_bwrap()
@@ -241,6 +251,7 @@ def autograde(course, assignment: str, settings: AutogradeSettings | None = None
     run = AutogradeRun(assignment=assignment, jobs=jobs)
     run_id = uuid.uuid4().hex[:12]
     environment = {**os.environ, RUN_MARKER: run_id}
+    # one autograde per course at a time: two would both think a submission was theirs to grade
     with _lock(course):
         work = Path(tempfile.mkdtemp(prefix=f"gillab-grade-{run_id}-"))
         progress, todo = None, {}
@@ -265,6 +276,7 @@ def autograde(course, assignment: str, settings: AutogradeSettings | None = None
                     "course_config": str(course.config_file),
                     "source_dir": str(course.folder("source", ".", assignment)),
                     "release_dir": str(course.folder("release", ".", assignment)),
+                    # workers grade against a private copy; only this process writes the real one
                     "gradebook_snapshot": str(snapshot(course.gradebook_file, work / "gradebook.db")),
                     "cell_timeout": _cell_timeout(course, settings),
                     "notebook_timeout": settings.notebook_timeout,
@@ -284,9 +296,12 @@ def autograde(course, assignment: str, settings: AutogradeSettings | None = None
 
                 while pending or pool.busy:
                     hand_out()
+                    # a bounded wait: Ctrl-C and a worker that died are noticed within half a second
                     finished = pool.wait(0.5)
                     hand_out()  # keep the workers busy while this process writes the results
                     for job, result in finished:
+                        # a Ctrl-C while a submission's grades are being written would leave it
+                        # half in the gradebook: it waits until the write is done
                         with _interrupts_deferred():
                             outcome = _record(course, assignment, job, result, todo[job["student"]], sandbox_json)
                         run.outcomes[outcome.student] = outcome
@@ -301,6 +316,7 @@ def autograde(course, assignment: str, settings: AutogradeSettings | None = None
             if progress is not None:
                 progress.close()
             shutil.rmtree(work, ignore_errors=True)
+            # what has no outcome yet is graded by the next run (nothing was written for it)
             run.remaining = sorted(set(todo) - set(run.outcomes))
             run.seconds = time.monotonic() - started
     return run

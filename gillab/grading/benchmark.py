@@ -27,7 +27,7 @@ from pathlib import Path
 
 import nbformat
 
-from ..measure import Timing, speedup, time_call
+from ..measure.timing import Timing, speedup, time_call
 from .submissions import fill_answers, write_submission
 
 __all__ = ["autograde_benchmark", "SPEEDUP_GOAL", "SANDBOX_OVERHEAD_GOAL"]
@@ -44,7 +44,7 @@ _LABELS = {
 
 
 def _machine() -> dict:
-    from ..doctor import collect_facts
+    from ..machine.doctor import collect_facts
 
     facts = collect_facts()
     keep = ("python_version", "build", "gil_enabled", "os_cpu_count", "effective_cpus", "cpu_model", "platform")
@@ -79,10 +79,24 @@ def _template(workspace: Path, assignment: str, source_dir: Path, config_file: P
     return course_dir
 
 
-def _command(mode: str, assignment: str, course: Path, jobs: int) -> tuple[list, Path]:
+def _command(mode: str, assignment: str, course: Path, jobs: int, sockets: str) -> tuple[list, Path]:
     if mode == "nbgrader":
-        return [sys.executable, "-m", "nbgrader", "autograde", assignment], course / "grader"
-    command = [sys.executable, "-m", "gillab", "grade", "autograde", assignment, "--jobs", str(jobs), "--course", str(course)]
+        # its kernels on Unix sockets too, as gillab grade's: the same transport on both sides, and
+        # no "running over TCP without encryption" warning at every kernel start
+        ipc = ["--KernelManager.transport=ipc", f"--KernelManager.ip={sockets}/kernel"]
+        return [sys.executable, "-m", "nbgrader", "autograde", assignment, *ipc], course / "grader"
+    command = [
+        sys.executable,
+        "-m",
+        "gillab",
+        "grade",
+        "autograde",
+        assignment,
+        "--jobs",
+        str(jobs),
+        "--course",
+        str(course),
+    ]
     return command + (["--no-sandbox"] if mode == "unsandboxed" else []), course
 
 
@@ -93,25 +107,33 @@ def _full_marks(course_dir: Path, assignment: str, expected: int) -> bool:
     with Course.load(course_dir).gradebook() as gradebook:
         complete = 0
         for submission in gradebook.find_assignment(assignment).submissions:
-            tests = [grade for notebook in submission.notebooks for grade in notebook.grades if grade.cell.cell_type == "code"]
+            tests = [
+                grade
+                for notebook in submission.notebooks
+                for grade in notebook.grades
+                if grade.cell.cell_type == "code"
+            ]
             complete += bool(tests) and all(grade.auto_score == grade.max_score for grade in tests)
         return complete == expected
 
 
 def _run(mode: str, assignment: str, course: Path, jobs: int) -> subprocess.CompletedProcess:
     # a failed submission is part of what is measured (plain nbgrader then exits 1): no raise
-    command, folder = _command(mode, assignment, course, jobs)
-    return subprocess.run(command, cwd=folder, env=_environment(course), capture_output=True, text=True, timeout=3600)
+    with tempfile.TemporaryDirectory(prefix="gk-") as sockets:  # short: a socket path has at most 107 bytes
+        command, folder = _command(mode, assignment, course, jobs, sockets)
+        return subprocess.run(
+            command, cwd=folder, env=_environment(course), capture_output=True, text=True, timeout=3600
+        )
 
 
 def _errors(output: str) -> list[str]:
     """The lines of a grading run's log that report an error, for the benchmark's record."""
-    keep = [line.strip() for line in output.splitlines() if "ERROR" in line or "Error" in line or "error" in line.split(":")[0]]
+    keep = [
+        line.strip()
+        for line in output.splitlines()
+        if "ERROR" in line or "Error" in line or "error" in line.split(":")[0]
+    ]
     return keep[-20:]
-
-
-def _spread(values: list[float]) -> dict:
-    return {"median": statistics.median(values), "min": min(values), "max": max(values), "repeats": len(values)}
 
 
 def autograde_benchmark(
@@ -133,7 +155,7 @@ def autograde_benchmark(
     given, is called before each grading run (``done`` counts from 0; a full run makes 15 of them,
     about a minute or more each on 2 cores).
     """
-    from ..checks import require_int
+    from .._validate import require_int
 
     submissions = require_int("submissions", submissions, minimum=1)
     if quick:
@@ -150,11 +172,15 @@ def autograde_benchmark(
         workspace = Path(scratch)
         template = _template(workspace, assignment, source, config, submissions)
         for repeat in range(repeats):
-            order = _MODES[repeat % 3:] + _MODES[: repeat % 3]
+            order = _MODES[repeat % 3 :] + _MODES[: repeat % 3]
             for mode in order:
                 if on_progress is not None:
                     done = repeat * len(_MODES) + order.index(mode)
-                    on_progress(done, repeats * len(_MODES), f"repeat {repeat + 1}/{repeats}: {_LABELS[mode]}, {submissions} submissions")
+                    on_progress(
+                        done,
+                        repeats * len(_MODES),
+                        f"repeat {repeat + 1}/{repeats}: {_LABELS[mode]}, {submissions} submissions",
+                    )
                 course = workspace / f"run-{repeat}-{mode}"
                 shutil.copytree(template, course)
                 timing = time_call(_run, mode, assignment, course, jobs, repeats=1, warmup=0)
@@ -162,14 +188,19 @@ def autograde_benchmark(
                 graded_fully = _full_marks(course, assignment, submissions)
                 full_marks &= graded_fully
                 if timing.result.returncode != 0 or not graded_fully:
-                    failures.append({
-                        "mode": mode, "repeat": repeat, "exit_status": timing.result.returncode,
-                        "full_marks": graded_fully, "errors": _errors(timing.result.stdout + timing.result.stderr),
-                    })
+                    failures.append(
+                        {
+                            "mode": mode,
+                            "repeat": repeat,
+                            "exit_status": timing.result.returncode,
+                            "full_marks": graded_fully,
+                            "errors": _errors(timing.result.stdout + timing.result.stderr),
+                        }
+                    )
                 shutil.rmtree(course, ignore_errors=True)
     timings = {mode: Timing(samples=tuple(values)) for mode, values in samples.items()}
-    speedups = [speedup(n, s) for n, s in zip(samples["nbgrader"], samples["sandboxed"])]
-    overheads = [s / u - 1.0 for s, u in zip(samples["sandboxed"], samples["unsandboxed"])]
+    speedups = [speedup(n, s) for n, s in zip(samples["nbgrader"], samples["sandboxed"], strict=True)]
+    overheads = [s / u - 1.0 for s, u in zip(samples["sandboxed"], samples["unsandboxed"], strict=True)]
     result = {
         "assignment": assignment,
         "submissions": submissions,
@@ -181,8 +212,8 @@ def autograde_benchmark(
         "load_average_after": list(os.getloadavg()),
         "seconds": {mode: timing.summary() for mode, timing in timings.items()},
         "seconds_per_submission": {mode: timing.median / submissions for mode, timing in timings.items()},
-        "speedup_vs_nbgrader": _spread(speedups),
-        "sandbox_overhead": _spread(overheads),
+        "speedup_vs_nbgrader": Timing(tuple(speedups)).summary(),
+        "sandbox_overhead": Timing(tuple(overheads)).summary(),
         "all_full_marks": full_marks,
         "failed_runs": failures,
         "goals": {
@@ -199,4 +230,9 @@ if __name__ == "__main__":  # python -m gillab.grading.benchmark [ASSIGNMENT] [S
     import json
 
     arguments = [a for a in sys.argv[1:] if a != "--quick"]
-    print(json.dumps(autograde_benchmark(*arguments[:1], *(int(a) for a in arguments[1:2]), quick="--quick" in sys.argv), indent=1))
+    print(
+        json.dumps(
+            autograde_benchmark(*arguments[:1], *(int(a) for a in arguments[1:2]), quick="--quick" in sys.argv),
+            indent=1,
+        )
+    )

@@ -132,16 +132,29 @@ def _from_folder(course, report: CollectReport, folder: Path, notebooks: list[st
                 report.skipped.append((entry.name, "a symbolic link"))
                 continue
             if entry.is_file() and entry.suffix != ".ipynb":
-                report.skipped.append((entry.name, f"not a notebook file name (want <student-id>.ipynb, got {entry.suffix or 'no extension'})"))
+                report.skipped.append(
+                    (
+                        entry.name,
+                        f"not a notebook file name (want <student-id>.ipynb, got {entry.suffix or 'no extension'})",
+                    )
+                )
                 continue
             if not valid_student_id(student):
-                report.skipped.append((entry.name, f"{student!r} is not a student id (letters, digits, _ . @ + - only)"))
+                report.skipped.append(
+                    (entry.name, f"{student!r} is not a student id (letters, digits, _ . @ + - only)")
+                )
                 continue
             staged = Path(scratch) / student
             staged.mkdir()
             if entry.is_file():
                 if len(notebooks) != 1:
-                    report.skipped.append((entry.name, f"the assignment has {len(notebooks)} notebooks ({', '.join(notebooks)}): give each student a folder"))
+                    report.skipped.append(
+                        (
+                            entry.name,
+                            f"the assignment has {len(notebooks)} notebooks ({', '.join(notebooks)}): "
+                            "give each student a folder",
+                        )
+                    )
                     continue
                 shutil.copyfile(entry, staged / f"{notebooks[0]}.ipynb")
                 sidecar = sidecars.get(student)
@@ -189,7 +202,10 @@ def _unzip(archive: Path, target: Path, report: CollectReport) -> Path:
                 continue
             total += info.file_size
             if total > MAX_ZIP_BYTES:
-                raise ValueError(f"{archive} unpacks to more than {MAX_ZIP_BYTES >> 30} GB; unpack it yourself and collect the folder")
+                raise ValueError(
+                    f"{archive} unpacks to more than {MAX_ZIP_BYTES >> 30} GB; "
+                    "unpack it yourself and collect the folder"
+                )
             destination = target.joinpath(*parts)
             destination.parent.mkdir(parents=True, exist_ok=True)
             with bundle.open(info) as source, open(destination, "wb") as sink:
@@ -213,7 +229,9 @@ def _unwrap(root: Path, notebooks: list[str]) -> Path:
 
 
 def _from_exchange(course, report: CollectReport, root: str | None) -> None:
-    before = {student: _snapshot(course, student, report.assignment) for student in _students(course, report.assignment)}
+    before = {
+        student: _snapshot(course, student, report.assignment) for student in _students(course, report.assignment)
+    }
     from nbgrader.apps.api import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 

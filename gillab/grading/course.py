@@ -56,7 +56,7 @@ class Course:
     config: object  # traitlets.config.Config
 
     @classmethod
-    def load(cls, folder: str | os.PathLike | None = None) -> "Course":
+    def load(cls, folder: str | os.PathLike | None = None) -> Course:
         """Find the course (see :func:`find_course`) and load its nbgrader configuration."""
         from traitlets.config.loader import PyFileConfigLoader
 

@@ -3,7 +3,7 @@
 :class:`SandboxedExecute` replaces nbgrader's ``Execute`` preprocessor in the ``Autograde``
 converter (``Autograde.autograde_preprocessors``); every other step stays nbgrader's own. It adds:
 
-- the kernel runs in the bubblewrap sandbox (:mod:`gillab.grading.kernel`), or unsandboxed when
+- the kernel runs in the bubblewrap sandbox (:mod:`gillab.grading.sandbox.kernel_manager`), or unsandboxed when
   ``sandbox_json`` is empty;
 - a whole-notebook timeout (``notebook_timeout``) on top of nbgrader's per-cell ``timeout``:
   when it passes, the sandbox is killed;
@@ -22,7 +22,6 @@ import os
 import shutil
 import signal
 import subprocess
-import tempfile
 import threading
 import time
 
@@ -32,11 +31,13 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import Integer, Unicode
 
-from .kernel import SandboxKernelManager
+from .._unix_socket_kernels import use_unix_sockets
+from ..machine.procfs import child_processes
 from .outcome import worst
-from .sandbox import SandboxSettings
+from .sandbox.bwrap import SandboxSettings
+from .sandbox.kernel_manager import SandboxKernelManager
 
-__all__ = ["SandboxedExecute", "OUTCOME_KEY", "cell_label", "describe_exit", "kill_running_kernels", "child_processes"]
+__all__ = ["SandboxedExecute", "OUTCOME_KEY", "cell_label", "describe_exit", "kill_running_kernels"]
 
 #: Notebook metadata key holding the outcome of executing it.
 OUTCOME_KEY = "gillab_grading"
@@ -73,35 +74,6 @@ def kill_running_kernels() -> int:
         except OSError:  # it ended meanwhile
             pass
     return killed
-
-
-def child_processes(parent: int) -> list[int]:
-    """The ids of the live processes whose parent is ``parent`` (empty without ``/proc``).
-
-    >>> import subprocess, os
-    >>> child = subprocess.Popen(["sleep", "5"])
-    >>> child.pid in child_processes(os.getpid())
-    True
-    >>> child.kill(); _ = child.wait()
-    """
-    children = []
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return children
-    for name in entries:
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", "rb") as stat:
-                text = stat.read()
-        except OSError:
-            continue
-        # the command name may hold spaces and parentheses: the fields start after the last ")"
-        fields = text.rsplit(b")", 1)[-1].split()
-        if len(fields) > 1 and fields[0] != b"Z" and int(fields[1]) == parent:
-            children.append(int(name))
-    return children
 
 
 def cell_label(cell, index: int) -> str:
@@ -163,22 +135,22 @@ class SandboxedExecute(Execute):
     # --- kernel start and stop -------------------------------------------------------------
 
     def create_kernel_manager(self):
-        """A :class:`SandboxKernelManager`, sandboxed and on Unix sockets when configured."""
+        """A :class:`SandboxKernelManager` on Unix sockets, sandboxed when configured."""
         if not self.kernel_name:
             self.kernel_name = self.nb.metadata.get("kernelspec", {}).get("name", "")
         manager = SandboxKernelManager(kernel_name=self.kernel_name, config=self.config)
+        # the sandbox has no network, not even loopback: its kernel can only use Unix sockets
+        self._ipc_dir = use_unix_sockets(manager)
         if self.sandbox_json:
             settings = SandboxSettings.from_json(self.sandbox_json)
-            # short path: a Unix socket's path may not exceed 107 bytes
-            self._ipc_dir = tempfile.mkdtemp(prefix="gk-")
-            manager.transport = "ipc"
-            manager.connection_file = os.path.join(self._ipc_dir, "kernel.json")
-            manager.ip = os.path.join(self._ipc_dir, "kernel-ipc")
             input_dir = (self.resources or {}).get("metadata", {}).get("path") or None
             manager.sandbox = settings.with_(
                 input_dir=input_dir and os.path.abspath(input_dir),
                 shared_dirs=(self._ipc_dir,),
-                environment={**settings.environment, "NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "autograde")},
+                environment={
+                    **settings.environment,
+                    "NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "autograde"),
+                },
             )
         self.km = manager
         return manager
@@ -234,8 +206,13 @@ class SandboxedExecute(Execute):
             if used > self.max_output_bytes:
                 if cell_index not in self._truncated:
                     self._truncated.add(cell_index)
-                    outs.append(new_output("stream", name="stderr", text=(
-                        f"\n[the grader dropped this cell's output after {self.max_output_bytes:,} bytes]\n")))
+                    outs.append(
+                        new_output(
+                            "stream",
+                            name="stderr",
+                            text=(f"\n[the grader dropped this cell's output after {self.max_output_bytes:,} bytes]\n"),
+                        )
+                    )
                 return None
         return super().output(outs, msg, display_id, cell_index)
 
@@ -284,6 +261,62 @@ class SandboxedExecute(Execute):
             lines = stream.read().decode("utf-8", "replace").strip().splitlines()
         return lines[-1] if lines else ""
 
+    def _failure_status(self, failure, where: str) -> tuple[str, str]:
+        """The status and reason of an execution that stopped before the last cell."""
+        if self._notebook_timed_out:
+            # our own timer killed the sandbox: whatever nbclient raised after that is its echo
+            return "timeout", f"notebook timeout: grading stopped after {self.notebook_timeout} s{where}"
+        if isinstance(failure, CellTimeoutError):
+            # nbclient raises this only when the kernel did not answer the interrupt it sent at
+            # the cell timeout (a loop inside a bare except, a C call that ignores signals); an
+            # interrupt that worked leaves a CellTimeoutError OUTPUT instead (see below)
+            return "timeout", f"timeout{where}: the code kept running after the interrupt and was stopped"
+        if isinstance(failure, DeadKernelError) or (self._kernel_process and self._kernel_process.poll() is not None):
+            code = self._exit_status()
+            if code == _SANDBOX_SETUP_FAILED:
+                # the entry program exits with this before the kernel exists: the grader's fault
+                return "grading error", f"the sandbox could not start: {self._kernel_log_tail()}"
+            if describe_exit(code) == "signal SIGXCPU":
+                # RLIMIT_CPU's soft limit sends SIGXCPU; nothing else in the sandbox does
+                return "cpu limit", f"cpu limit: the kernel used up its {self._cpu_limit()} s of CPU time{where}"
+            # os._exit, a segfault, the OOM killer, SIGKILL from the student's own code
+            return "kernel died", f"kernel died: {describe_exit(code)}{where}"
+        # anything else (a connection error, nbgrader's own exception) is not the student's doing
+        return "grading error", f"{type(failure).__name__}: {failure}"
+
+    @staticmethod
+    def _cell_statuses(cell, label: str) -> tuple[list[tuple[str, str]], list[str]]:
+        """``([(status, reason)...], notes)`` read from one executed cell's error outputs."""
+        found, notes = [], []
+        outputs = cell.get("outputs", [])
+        timed_out = any(output.get("ename") == "CellTimeoutError" for output in outputs)
+        for output in outputs:
+            if output.get("output_type") != "error":
+                continue
+            name, value = output.get("ename", ""), str(output.get("evalue", ""))
+            if name == "CellTimeoutError":
+                # nbgrader's Execute interrupted the cell at the timeout and recorded this output
+                found.append(("timeout", f"timeout in {label}"))
+            elif name == "MemoryError":
+                # RLIMIT_AS: an allocation beyond the address-space limit fails, and CPython
+                # turns a failed allocation into MemoryError
+                found.append(("memory limit", f"memory limit in {label}"))
+            elif (name == "BlockingIOError" and "temporarily unavailable" in value) or (
+                "can't start new thread" in value
+            ):
+                # RLIMIT_NPROC: fork/clone fail with EAGAIN ("Resource temporarily unavailable",
+                # raised as BlockingIOError by os.fork and subprocess) and pthread_create fails
+                # the same way, which threading reports as "can't start new thread"
+                found.append(("process limit", f"process limit in {label}"))
+            elif name in ("SystemExit", "KeyboardInterrupt") and not timed_out and not cell.metadata.get(
+                "nbgrader", {}
+            ).get("grade"):
+                # sys.exit() in the student's own cell leaves the kernel alive (IPython catches
+                # it); worth a note, not a status. In a test cell it is a failed test, and after
+                # a timeout the KeyboardInterrupt is the timeout's own
+                notes.append(f"{name} in {label}")
+        return found, notes
+
     def _outcome(self, nb, failure) -> dict:
         statuses, reasons, notes = [], {}, []
 
@@ -295,40 +328,17 @@ class SandboxedExecute(Execute):
         if self._current_index is not None and self._current_index < len(nb.cells):
             where = f' in cell "{cell_label(nb.cells[self._current_index], self._current_index)}"'
         if failure is not None:
-            if self._notebook_timed_out:
-                add("timeout", f"notebook timeout: grading stopped after {self.notebook_timeout} s{where}")
-            elif isinstance(failure, CellTimeoutError):
-                add("timeout", f"timeout{where}: the code kept running after the interrupt and was stopped")
-            elif isinstance(failure, DeadKernelError) or (self._kernel_process and self._kernel_process.poll() is not None):
-                code = self._exit_status()
-                if code == _SANDBOX_SETUP_FAILED:
-                    add("grading error", f"the sandbox could not start: {self._kernel_log_tail()}")
-                elif describe_exit(code) == "signal SIGXCPU":
-                    add("cpu limit", f"cpu limit: the kernel used up its {self._cpu_limit()} s of CPU time{where}")
-                else:
-                    add("kernel died", f"kernel died: {describe_exit(code)}{where}")
-            else:
-                add("grading error", f"{type(failure).__name__}: {failure}")
+            add(*self._failure_status(failure, where))
             self._mark_not_run(nb, reasons[statuses[0]])
         for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
-                continue
-            label = f'cell "{cell_label(cell, index)}"'
-            timed_out = any(output.get("ename") == "CellTimeoutError" for output in cell.get("outputs", []))
-            for output in cell.get("outputs", []):
-                if output.get("output_type") != "error":
-                    continue
-                name, value = output.get("ename", ""), str(output.get("evalue", ""))
-                if name == "CellTimeoutError":
-                    add("timeout", f"timeout in {label}")
-                elif name == "MemoryError":
-                    add("memory limit", f"memory limit in {label}")
-                elif (name == "BlockingIOError" and "temporarily unavailable" in value) or "can't start new thread" in value:
-                    add("process limit", f"process limit in {label}")
-                elif name in ("SystemExit", "KeyboardInterrupt") and not timed_out and not cell.metadata.get("nbgrader", {}).get("grade"):
-                    notes.append(f"{name} in {label}")
+            if cell.cell_type == "code":
+                found, cell_notes = self._cell_statuses(cell, f'cell "{cell_label(cell, index)}"')
+                for status, reason in found:
+                    add(status, reason)
+                notes += cell_notes
         for index in sorted(self._truncated):
             notes.append(f'output of cell "{cell_label(nb.cells[index], index)}" truncated')
+        # the worst status is the outcome; the others stay as notes, so nothing is hidden
         status = worst(statuses)
         extra = [reasons[s] for s in dict.fromkeys(statuses) if s != status]
         return {"status": status, "reason": reasons.get(status, ""), "notes": extra + notes}

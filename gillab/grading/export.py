@@ -68,7 +68,9 @@ def export_rows(course, gradebook, assignments=None) -> list[dict]:
                            graded_at=outcome.graded_at, sandbox=outcome.sandbox)
             elif student.id in collected:
                 # scores may be there from plain nbgrader or a run cut short: the outcome is the record
-                row.update(status="not graded yet", reason="collected; no outcome recorded (run gillab grade autograde)")
+                row.update(
+                    status="not graded yet", reason="collected; no outcome recorded (run gillab grade autograde)"
+                )
             elif submission is not None:
                 row.update(status="graded", reason="graded outside gillab grade: no outcome recorded")
             else:

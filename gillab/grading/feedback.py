@@ -94,7 +94,10 @@ def feedback(course, assignment: str, students=None) -> dict:
         result = api.generate_feedback(assignment, batch[0], force=True)
         if not result.get("success"):
             detail = (result.get("error") or "").strip().splitlines()
-            raise RuntimeError(f"nbgrader could not write feedback for {batch[0] or assignment}: {detail[-1] if detail else 'no message'}")
+            raise RuntimeError(
+                f"nbgrader could not write feedback for {batch[0] or assignment}: "
+                f"{detail[-1] if detail else 'no message'}"
+            )
     written = {}
     for student, outcome in outcomes.items():
         folder = course.folder("feedback", student, assignment)

@@ -112,7 +112,9 @@ class SubmissionScore(dict):
     """``raw_score``, ``late_penalty``, ``score``, ``max_score``, ``seconds_late``, ``timestamp``, ``duedate``."""
 
 
-def commit_grades(course, assignment: str, student: str, autograded_dir: Path | None, timestamp=None) -> SubmissionScore:
+def commit_grades(
+    course, assignment: str, student: str, autograded_dir: Path | None, timestamp=None
+) -> SubmissionScore:
     """Write one student's autograde results into the course's gradebook; return the new score.
 
     ``autograded_dir`` holds the autograded notebooks (``None``: nothing could be graded).
@@ -137,7 +139,9 @@ def _commit_grades(course, assignment, student, autograded_dir, timestamp) -> Su
         path = Path(autograded_dir) / f"{name}.ipynb" if autograded_dir else None
         if path is not None and path.exists():
             notebook = nbformat.read(str(path), as_version=nbformat.NO_CONVERT)
-            resources = {"nbgrader": {"notebook": name, "assignment": assignment, "student": student, "db_url": course.db_url}}
+            resources = {
+                "nbgrader": {"notebook": name, "assignment": assignment, "student": student, "db_url": course.db_url}
+            }
             SaveAutoGrades(config=course.config).preprocess(notebook, resources)
             AssignLatePenalties(config=course.config).preprocess(notebook, resources)
         else:

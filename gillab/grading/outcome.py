@@ -113,7 +113,7 @@ class Outcome:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Outcome":
+    def from_dict(cls, data: dict) -> Outcome:
         """The inverse of :meth:`to_dict`; unknown keys (from newer versions) are ignored."""
         known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
         return cls(**known)

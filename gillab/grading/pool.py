@@ -8,7 +8,7 @@ job gets a ``grading error`` result; a fresh worker takes its place.
 A job is a dict; the keys the worker reads are ``student``, ``assignment``, ``notebooks``,
 ``course_config``, ``source_dir``, ``release_dir``, ``submitted_dir``, ``gradebook_snapshot``, ``run_dir``,
 ``cell_timeout``, ``notebook_timeout``, ``max_output_bytes`` and ``sandbox`` (a
-:class:`gillab.grading.sandbox.SandboxSettings` as JSON, or ``None``).
+:class:`gillab.grading.sandbox.bwrap.SandboxSettings` as JSON, or ``None``).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class WorkerPool:
         self.workers: dict[int, Worker] = {}
         self.selector = selectors.DefaultSelector()
 
-    def __enter__(self) -> "WorkerPool":
+    def __enter__(self) -> WorkerPool:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         for slot in range(self.size):
             self._start(slot)
@@ -108,7 +108,7 @@ class WorkerPool:
         """The sandbox settings with this slot's own user (so process limits do not add up)."""
         if not sandbox_json:
             return None
-        from .sandbox import SANDBOX_UID_BASE, SandboxSettings
+        from .sandbox.bwrap import SANDBOX_UID_BASE, SandboxSettings
 
         settings = SandboxSettings.from_json(sandbox_json)
         if os.geteuid() == 0:
@@ -122,7 +122,14 @@ class WorkerPool:
         self._start(worker.slot)
         if job is None:
             return None
-        result = {"student": job["student"], "status": "grading error", "reason": reason, "notes": [], "autograded_dir": None, "log": ""}
+        result = {
+            "student": job["student"],
+            "status": "grading error",
+            "reason": reason,
+            "notes": [],
+            "autograded_dir": None,
+            "log": "",
+        }
         return job, result
 
     def _kill(self, worker: Worker) -> None:
@@ -176,7 +183,8 @@ class WorkerPool:
         for worker in list(self.workers.values()):
             if worker.job is not None and worker.deadline is not None and now > worker.deadline:
                 failed = self._fail(
-                    worker, f"the grading worker did not finish within its deadline ({worker.budget:.0f} s) and was stopped"
+                    worker,
+                    f"the grading worker did not finish within its deadline ({worker.budget:.0f} s) and was stopped",
                 )
                 if failed:
                     finished.append(failed)

@@ -24,7 +24,9 @@ def parse_due(text: str):
     try:
         return parse_utc(text)
     except (ValueError, OverflowError, TypeError) as error:
-        raise ValueError(f"due date {text!r} is not a date and time (example: '2026-03-01 17:00 UTC'): {error}") from None
+        raise ValueError(
+            f"due date {text!r} is not a date and time (example: '2026-03-01 17:00 UTC'): {error}"
+        ) from None
 
 
 def release(course, assignment: str, due: str | None = None) -> dict:

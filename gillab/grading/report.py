@@ -21,7 +21,11 @@ def collect_results(course, assignment: str) -> dict:
     from nbgrader.api import MissingEntry
 
     with course.gradebook() as gradebook:
-        rows = [row for row in export_rows(course, gradebook, [assignment]) if row["status"] not in ("not submitted", "not graded yet")]
+        rows = [
+            row
+            for row in export_rows(course, gradebook, [assignment])
+            if row["status"] not in ("not submitted", "not graded yet")
+        ]
         found = gradebook.find_assignment(assignment)
         tests = []
         for notebook in sorted(found.notebooks, key=lambda n: n.name):
@@ -38,7 +42,9 @@ def collect_results(course, assignment: str) -> dict:
                     continue
                 total += 1
                 passed += grade.auto_score is not None and grade.auto_score >= points
-            pass_rates.append({"notebook": notebook, "test": name, "points": points, "passed": passed, "submissions": total})
+            pass_rates.append(
+                {"notebook": notebook, "test": name, "points": points, "passed": passed, "submissions": total}
+            )
         max_score = found.max_score
     statuses = {}
     for row in rows:
@@ -99,25 +105,32 @@ def write_report(course, assignment: str, out_dir: str | Path | None = None) -> 
     median = scores[len(scores) // 2] if scores else 0
     status_rows = sorted(results["statuses"].items(), key=lambda item: -item[1])
     rate_rows = [
-        (r["test"], f"{r['points']:g}", f"{r['passed']}/{r['submissions']}",
-         f"{100 * r['passed'] / r['submissions']:.0f}%" if r["submissions"] else "-")
+        (
+            r["test"],
+            f"{r['points']:g}",
+            f"{r['passed']}/{r['submissions']}",
+            f"{100 * r['passed'] / r['submissions']:.0f}%" if r["submissions"] else "-",
+        )
         for r in results["pass_rates"]
     ]
     problem_rows = [(r["student_id"], r["status"], r["reason"], r["score"], r["notes"]) for r in results["problems"]]
+    problems = "<p>None: every submission ran.</p>"
+    if problem_rows:
+        problems = _table(["student", "status", "reason", "score", "notes"], problem_rows)
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(assignment)}: grading report</title>
 <style>body {{ font-family: sans-serif; margin: 2em; }} table {{ border-collapse: collapse; margin-bottom: 1.5em; }}
 td, th {{ border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; }}</style></head>
 <body>
 <h1>{html.escape(assignment)}</h1>
-<p>{len(results['rows'])} submissions; median score {median:g} of {results['max_score']:g}.</p>
+<p>{len(results["rows"])} submissions; median score {median:g} of {results["max_score"]:g}.</p>
 <img src="{png.name}" alt="score histogram and per-test pass rates" style="max-width: 100%">
 <h2>Outcomes</h2>
 {_table(["status", "submissions"], status_rows)}
 <h2>Tests</h2>
 {_table(["test", "points", "passed", "pass rate"], rate_rows)}
 <h2>Submissions that need a look</h2>
-{_table(["student", "status", "reason", "score", "notes"], problem_rows) if problem_rows else "<p>None: every submission ran.</p>"}
+{problems}
 </body></html>
 """
     page_path = folder / "report.html"

@@ -10,7 +10,8 @@ assignment that names its cells (the course's problem sets do).
 >>> from nbformat.v4 import new_notebook, new_code_cell
 >>> meta = {"nbgrader": {"grade_id": "answer", "solution": True, "grade": False, "locked": False}}
 >>> source = new_notebook(cells=[new_code_cell("x = 1\\n### BEGIN SOLUTION\\nx = 2\\n### END SOLUTION", metadata=meta)])
->>> student = new_notebook(cells=[new_code_cell("x = 1\\n# YOUR CODE HERE\\nraise NotImplementedError()", metadata=meta)])
+>>> stub = "x = 1\\n# YOUR CODE HERE\\nraise NotImplementedError()"
+>>> student = new_notebook(cells=[new_code_cell(stub, metadata=meta)])
 >>> fill_answers(student, source).cells[0].source
 'x = 1\\nx = 2'
 >>> inject(student, "answer", "import sys", where="start").cells[0].source.splitlines()[0]

@@ -27,6 +27,8 @@ import sys
 import time
 from pathlib import Path
 
+from ..machine.procfs import processes_of_user
+
 __all__ = ["grade_job", "prepare_private_course", "check_notebook", "main"]
 
 _PR_SET_PDEATHSIG = 1
@@ -158,7 +160,9 @@ def _configure(job: dict, course: Path, kernel_log: Path):
     sanitize = list(config.get("Autograde", {}).get("sanitize_preprocessors", [])) or list(
         Autograde.class_traits()["sanitize_preprocessors"].default()
     )
-    config.Autograde.sanitize_preprocessors = [RestoringOverwriteCells if step is OverwriteCells else step for step in sanitize]
+    config.Autograde.sanitize_preprocessors = [
+        RestoringOverwriteCells if step is OverwriteCells else step for step in sanitize
+    ]
     config.SandboxedExecute.notebook_timeout = int(job["notebook_timeout"])
     config.SandboxedExecute.max_output_bytes = int(job.get("max_output_bytes", 1_000_000))
     config.SandboxedExecute.sandbox_json = job.get("sandbox") or ""
@@ -171,15 +175,8 @@ def _leftover_processes(uid: int | None) -> int:
     if uid is None:
         return 0
     found = 0
-    for _ in range(50):
-        pids = []
-        for entry in os.scandir("/proc"):
-            if entry.name.isdigit():
-                try:
-                    if os.stat(entry.path).st_uid == uid:
-                        pids.append(int(entry.name))
-                except OSError:
-                    continue
+    for _ in range(50):  # a process may start another while it is being killed: look again
+        pids = processes_of_user(uid)
         if not pids:
             return found
         found = max(found, len(pids))
@@ -200,7 +197,9 @@ def _tampering_notes(submitted: Path, released: Path) -> list[str]:
 
     if not released.is_file():
         return []
-    deleted, edited = tampered_cells(nbformat.read(str(submitted), as_version=4), nbformat.read(str(released), as_version=4))
+    deleted, edited = tampered_cells(
+        nbformat.read(str(submitted), as_version=4), nbformat.read(str(released), as_version=4)
+    )
     notes = []
     if deleted:
         notes.append(f"deleted test cells restored: {', '.join(deleted)}")
@@ -218,12 +217,20 @@ def grade_job(job: dict, slot: int = 0) -> dict:
     from .execute import OUTCOME_KEY
     from .gradebook import quiet_nbgrader_warnings
     from .outcome import worst
-    from .sandbox import SandboxSettings
+    from .sandbox.bwrap import SandboxSettings
 
     started, started_at = time.monotonic(), time.time()
     student, assignment = job["student"], job["assignment"]
-    result = {"student": student, "status": "graded", "reason": "", "notes": [], "autograded_dir": None, "log": "",
-              "worker_pid": os.getpid(), "started_at": started_at}
+    result = {
+        "student": student,
+        "status": "graded",
+        "reason": "",
+        "notes": [],
+        "autograded_dir": None,
+        "log": "",
+        "worker_pid": os.getpid(),
+        "started_at": started_at,
+    }
     course, notes = prepare_private_course(job, slot)
     kernel_log = course.parent / "kernel.log"
     kernel_log.unlink(missing_ok=True)
@@ -273,7 +280,12 @@ def grade_job(job: dict, slot: int = 0) -> dict:
     if leftover:
         notes.append(f"{leftover} process(es) were still running after grading and were killed")
     status = worst(statuses)
-    result.update(status=status, reason=reasons.get(status, ""), seconds=round(time.monotonic() - started, 3), finished_at=time.time())
+    result.update(
+        status=status,
+        reason=reasons.get(status, ""),
+        seconds=round(time.monotonic() - started, 3),
+        finished_at=time.time(),
+    )
     result["notes"] = [reasons[s] for s in dict.fromkeys(statuses) if s != status] + notes
     return result
 

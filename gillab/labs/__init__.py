@@ -15,8 +15,8 @@ line to show it; ``lab.results`` holds every run). The labs:
   and how long a UI loop froze.
 """
 
-from .input_output import IoLab, io_lab
-from .speedup import SpeedupLab, speedup_lab
-from .switch_interval import SwitchIntervalLab, switch_interval_lab
+from .io_widgets import IoLab, io_lab
+from .speedup_widgets import SpeedupLab, speedup_lab
+from .switch_interval_widgets import SwitchIntervalLab, switch_interval_lab
 
 __all__ = ["speedup_lab", "switch_interval_lab", "io_lab", "SpeedupLab", "SwitchIntervalLab", "IoLab"]

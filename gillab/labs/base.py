@@ -22,8 +22,7 @@ import traceback
 
 import ipywidgets as widgets
 
-from ..doctor import one_cpu_note
-from ..hardware import effective_cpu_count
+from ..machine.cpus import effective_cpu_count, one_cpu_note
 
 __all__ = ["Lab", "SettingsError", "cpu_note_html", "error_html"]
 
@@ -34,7 +33,7 @@ class SettingsError(ValueError):
 
 def cpu_note_html(effective_cpus: int, extra: str = "") -> str:
     """The lab's first line: how many CPUs this Python can use, and on one CPU why speedup cannot
-    show (:func:`gillab.doctor.one_cpu_note`), plus ``extra`` for that lab."""
+    show (:func:`gillab.machine.cpus.one_cpu_note`), plus ``extra`` for that lab."""
     logical = os.cpu_count() or 1
     line = f"This Python can use <b>{effective_cpus}</b> CPU{'s' if effective_cpus != 1 else ''}"
     if logical != effective_cpus:

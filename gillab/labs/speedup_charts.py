@@ -1,7 +1,7 @@
 """The speedup lab's charts: time and speedup against workers, reference results, and timelines.
 
 They read the lab's result rows (dicts with ``mode``, ``workers``, ``seconds`` and ``speedup``
-summaries) and :class:`~gillab.runners.RunRecord` objects; nothing is measured here.
+summaries) and :class:`~gillab.measure.runners.RunRecord` objects; nothing is measured here.
 """
 
 from __future__ import annotations
@@ -9,16 +9,11 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from ..measure import fit_amdahl
-from ..plots import speedup_chart, timeline
-from ..reference import describe, speedup_points
+from ..measure.timing import fit_amdahl
+from ..show.charts import MODE_COLOURS, reference_panel, speedup_chart, timeline
 from .figures import DPI, new_figure
 
-__all__ = ["latest_per_config", "amdahl_fit", "speedup_figure", "timelines_figure", "MAX_REFERENCES_DRAWN"]
-
-_COLOURS = {"serial": "tab:gray", "threads": "tab:red", "processes": "tab:blue"}
-#: The newest reference files drawn; more would make the panel unreadable.
-MAX_REFERENCES_DRAWN = 3
+__all__ = ["latest_per_config", "amdahl_fit", "speedup_figure", "timelines_figure"]
 
 
 def latest_per_config(rows) -> list[dict]:
@@ -37,7 +32,7 @@ def amdahl_fit(rows, effective_cpus: int) -> tuple[str | None, float | None]:
         points = [(row["workers"], row["speedup"]["median"]) for row in rows
                   if row["mode"] == mode and row["workers"] <= effective_cpus]
         if any(workers > 1 for workers, _ in points) and all(speed > 0 for _, speed in points):
-            return mode, fit_amdahl(*zip(*points))
+            return mode, fit_amdahl(*zip(*points, strict=True))
     return None, None
 
 
@@ -48,8 +43,11 @@ def _time_panel(ax, rows) -> None:
             continue
         workers = [k for k, _ in points]
         medians = [s["median"] for _, s in points]
-        spread = [[m - s["min"] for m, (_, s) in zip(medians, points)], [s["max"] - m for m, (_, s) in zip(medians, points)]]
-        ax.errorbar(workers, medians, yerr=spread, fmt="o-", color=_COLOURS[mode], capsize=3, label=mode)
+        spread = [
+            [m - s["min"] for m, (_, s) in zip(medians, points, strict=True)],
+            [s["max"] - m for m, (_, s) in zip(medians, points, strict=True)],
+        ]
+        ax.errorbar(workers, medians, yerr=spread, fmt="o-", color=MODE_COLOURS[mode], capsize=3, label=mode)
     serial = [row["serial_seconds"] for row in rows if row.get("serial_seconds")]
     if serial:
         ax.axhline(serial[-1], color="tab:gray", linestyle=":", linewidth=1, label="serial (latest run)")
@@ -58,31 +56,6 @@ def _time_panel(ax, rows) -> None:
     ax.set_ylim(bottom=0)
     ax.set_title("Time against workers")
     ax.legend(fontsize="small")
-
-
-def _reference_panel(ax, references) -> list[tuple[str, list]]:
-    drawn = []
-    top = 1
-    references = list(references)[-MAX_REFERENCES_DRAWN:]
-    for reference in references:
-        # colour and marker say the mode, as in the learner's panels; a dotted line says the GIL was off
-        line = "-" if reference["machine"]["gil_enabled"] else ":"
-        for mode, marker in (("threads", "s"), ("processes", "o")):
-            points = speedup_points(reference, mode)
-            if not points:
-                continue
-            label = f"{mode}, {describe(reference, cpu_model=False)}"  # the CPU model is in the title
-            ax.plot(*zip(*points), marker=marker, linestyle=line, color=_COLOURS[mode], alpha=0.8, label=label)
-            drawn.append((label, points))
-            top = max(top, max(k for k, _ in points))
-    ax.plot([1, top], [1, top], "k--", linewidth=1, label="ideal")
-    ax.set_xlabel("workers")
-    ax.set_ylabel("speedup over serial")
-    models = sorted({reference["machine"].get("cpu_model") or "unknown CPU" for reference in references})
-    where = models[0] if len(models) == 1 else f"{len(models)} machines"
-    ax.set_title(f"Recorded on multi-core machines\n{where}", fontsize="medium")
-    ax.legend(fontsize="x-small", loc="upper left")
-    return drawn
 
 
 def speedup_figure(rows, effective_cpus: int, references=()):
@@ -95,13 +68,20 @@ def speedup_figure(rows, effective_cpus: int, references=()):
     _time_panel(axes[0], rows)
     fit_mode, fraction = amdahl_fit(rows, effective_cpus)
     chart_rows = [{"mode": r["mode"], "workers": r["workers"], "speedup": r["speedup"]["median"]} for r in rows]
-    title = f"Speedup (Amdahl fit to {fit_mode}, up to {effective_cpus} workers)" if fit_mode else "Speedup against workers"
+    title = (
+        f"Speedup (Amdahl fit to {fit_mode}, up to {effective_cpus} workers)" if fit_mode else "Speedup against workers"
+    )
     speedup_chart(chart_rows, ax=axes[1], serial_fraction=fraction, title=title)
     if max(row["workers"] for row in rows) > effective_cpus:
-        axes[1].axhline(effective_cpus, color="tab:green", linestyle="-.", linewidth=1,
-                        label=f"the most {effective_cpus} CPU(s) can give")
+        axes[1].axhline(
+            effective_cpus,
+            color="tab:green",
+            linestyle="-.",
+            linewidth=1,
+            label=f"the most {effective_cpus} CPU(s) can give",
+        )
         axes[1].legend(fontsize="small")
-    drawn_references = _reference_panel(axes[2], references) if references else []
+    drawn_references = reference_panel(axes[2], references, cpu_model_in_labels=False) if references else []
     top = max([row["workers"] for row in rows] + [k for _, points in drawn_references for k, _ in points] + [2])
     for ax in axes:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -116,6 +96,6 @@ def timelines_figure(records):
     heights = [0.9 + 0.32 * min(record.distinct_threads, 32) for record in records]
     figure = Figure(figsize=(11, min(14, sum(heights) + 0.3)), dpi=DPI, layout="constrained")
     axes = figure.subplots(len(records), 1, squeeze=False, height_ratios=heights)[:, 0]
-    for ax, record in zip(axes, records):
+    for ax, record in zip(axes, records, strict=True):
         timeline(record, ax=ax)
     return figure

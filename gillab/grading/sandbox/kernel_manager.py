@@ -1,0 +1,42 @@
+"""A Jupyter kernel manager that starts the kernel inside the grading sandbox.
+
+jupyter_client starts a kernel from its kernelspec's command line; :class:`SandboxKernelManager`
+wraps that line with :func:`gillab.grading.sandbox.bwrap.bwrap_command` and changes two things the
+sandbox requires:
+
+- the kernel talks to the grader over Unix sockets (ZeroMQ ``ipc`` transport) in a folder shared
+  with the sandbox, because the sandbox has no network, not even the host's loopback;
+- interrupts are sent as ``interrupt_request`` messages on the control channel, which ipykernel
+  turns into a SIGINT to itself. A signal from outside would reach bubblewrap's own processes
+  first and end the whole sandbox instead of the running cell.
+
+With ``sandbox`` left as ``None`` it behaves exactly like jupyter_client's ``AsyncKernelManager``.
+"""
+
+from __future__ import annotations
+
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Any
+
+from .bwrap import bwrap_command
+
+__all__ = ["SandboxKernelManager"]
+
+
+class SandboxKernelManager(AsyncKernelManager):
+    """``AsyncKernelManager`` whose kernel runs in a bubblewrap sandbox when ``sandbox`` is set.
+
+    ``sandbox`` is a :class:`gillab.grading.sandbox.bwrap.SandboxSettings`; its ``shared_dirs`` must
+    contain the folder of ``connection_file`` (set ``transport="ipc"`` too).
+    """
+
+    sandbox = Any(None, allow_none=True, help="SandboxSettings, or None to run the kernel unsandboxed")
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        """The kernelspec's command, wrapped in ``bwrap`` when a sandbox is configured."""
+        command = super().format_kernel_cmd(extra_arguments)
+        if self.sandbox is None:
+            return command
+        assert self.kernel_spec is not None
+        self.kernel_spec.interrupt_mode = "message"
+        return bwrap_command(command, self.sandbox)

@@ -1,0 +1,185 @@
+"""The one reader of Linux's ``/proc``: which processes and threads run, whose children they are,
+whose user they run as, and the CPU time the kernel has accounted to each.
+
+Grading reads it from outside the sandbox (the kernels' children, the sandbox user's leftovers,
+the threads of a student's kernel and their CPU time), and so do the tests. What ``/proc`` says
+is what the operating system saw: no code inside a student's kernel can write it.
+
+Every reader answers for the moment it reads: a process may end between two calls, so a process
+that is gone reads as ``None`` or is left out, never as an error. Without ``/proc`` (macOS)
+every list is empty.
+
+>>> import os, subprocess
+>>> child = subprocess.Popen(["sleep", "5"])
+>>> child.pid in child_processes(os.getpid()) and is_running(child.pid)
+True
+>>> process_info(child.pid).command[0]
+'sleep'
+>>> child.kill(); _ = child.wait()
+>>> is_running(child.pid)
+False
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "ProcessInfo",
+    "process_ids",
+    "process_info",
+    "processes",
+    "child_processes",
+    "descendants",
+    "is_running",
+    "processes_of_user",
+    "task_count",
+    "thread_ids",
+    "thread_cpu_seconds",
+    "environment",
+]
+
+_PROC = Path("/proc")
+_TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+@dataclass(frozen=True)
+class ProcessInfo:
+    """One process as ``/proc/<pid>`` describes it.
+
+    ``state`` is the kernel's one-letter state (``R`` running, ``S`` sleeping, ``Z`` zombie...);
+    ``uid`` the real user id; ``threads`` how many threads it runs; ``cpu_s`` the user and system
+    CPU seconds of all its threads so far; ``command`` its arguments (empty for a kernel thread
+    or a zombie).
+    """
+
+    pid: int
+    ppid: int
+    pgrp: int
+    state: str
+    uid: int
+    threads: int
+    cpu_s: float
+    command: tuple[str, ...]
+
+    @property
+    def alive(self) -> bool:
+        """Running or able to run: not a zombie waiting for its parent to collect it."""
+        return self.state not in ("Z", "X")
+
+
+def _stat_fields(text: str) -> list[str]:
+    # the command name in parentheses may hold spaces and parentheses itself: the fields that
+    # follow start after the LAST ")"
+    return text.rsplit(")", 1)[-1].split()
+
+
+def _cpu_seconds(fields: list[str]) -> float:
+    # utime and stime are fields 14 and 15 of stat(5), in clock ticks
+    return (int(fields[11]) + int(fields[12])) / _TICKS_PER_SECOND
+
+
+def process_ids() -> list[int]:
+    """Every process id ``/proc`` lists now."""
+    try:
+        return sorted(int(name) for name in os.listdir(_PROC) if name.isdigit())
+    except OSError:
+        return []
+
+
+def process_info(pid: int) -> ProcessInfo | None:
+    """What ``/proc/<pid>`` says about ``pid``, or ``None`` when it is gone (or unreadable)."""
+    folder = _PROC / str(pid)
+    try:
+        fields = _stat_fields((folder / "stat").read_text())
+        status = (folder / "status").read_text()
+        command = (folder / "cmdline").read_bytes()
+    except (OSError, ValueError):
+        return None
+    uid = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("Uid:")), -1)
+    return ProcessInfo(
+        pid=pid,
+        ppid=int(fields[1]),
+        pgrp=int(fields[2]),
+        state=fields[0],
+        uid=uid,
+        threads=int(fields[17]),
+        cpu_s=_cpu_seconds(fields),
+        command=tuple(part.decode("utf-8", "replace") for part in command.split(b"\0") if part),
+    )
+
+
+def processes() -> list[ProcessInfo]:
+    """Every process that can be read now."""
+    return [info for info in map(process_info, process_ids()) if info is not None]
+
+
+def child_processes(parent: int) -> list[int]:
+    """The ids of the live processes whose parent is ``parent``."""
+    return [info.pid for info in processes() if info.ppid == parent and info.alive]
+
+
+def descendants(ancestor: int) -> list[int]:
+    """The ids of ``ancestor``'s live children, their children, and so on."""
+    children: dict[int, list[int]] = {}
+    for info in processes():
+        if info.alive:
+            children.setdefault(info.ppid, []).append(info.pid)
+    found, waiting = [], list(children.get(ancestor, []))
+    while waiting:
+        pid = waiting.pop()
+        found.append(pid)
+        waiting += children.get(pid, [])
+    return sorted(found)
+
+
+def is_running(pid: int) -> bool:
+    """Whether ``pid`` exists and is not a zombie."""
+    info = process_info(pid)
+    return info is not None and info.alive
+
+
+def processes_of_user(uid: int) -> list[int]:
+    """The ids of the live processes whose real user id is ``uid``."""
+    return [info.pid for info in processes() if info.uid == uid and info.alive]
+
+
+def task_count(uid: int) -> int:
+    """How many processes and threads ``uid`` runs now: what ``RLIMIT_NPROC`` counts."""
+    return sum(info.threads for info in processes() if info.uid == uid and info.alive)
+
+
+def thread_ids(pid: int) -> list[int]:
+    """The native ids of ``pid``'s threads (what ``threading.get_native_id()`` returns in them)."""
+    try:
+        return sorted(int(name) for name in os.listdir(_PROC / str(pid) / "task") if name.isdigit())
+    except OSError:
+        return []
+
+
+def thread_cpu_seconds(pid: int) -> dict[int, float]:
+    """The CPU seconds (user and system) each thread of ``pid`` has used so far, by native id.
+
+    A thread that ended is no longer listed: its time is in the process's total
+    (:attr:`ProcessInfo.cpu_s`) but no longer its own.
+    """
+    seconds = {}
+    for thread in thread_ids(pid):
+        try:
+            fields = _stat_fields((_PROC / str(pid) / "task" / str(thread) / "stat").read_text())
+        except (OSError, ValueError):
+            continue
+        seconds[thread] = _cpu_seconds(fields)
+    return seconds
+
+
+def environment(pid: int) -> dict[str, str]:
+    """The environment ``pid`` was started with (empty when it is gone or not readable)."""
+    try:
+        raw = (_PROC / str(pid) / "environ").read_bytes()
+    except OSError:
+        return {}
+    pairs = (entry.decode("utf-8", "replace").partition("=") for entry in raw.split(b"\0") if entry)
+    return {name: value for name, _, value in pairs}

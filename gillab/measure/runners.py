@@ -1,0 +1,299 @@
+"""Run a list of chunks serially, on threads, or on joblib worker processes, and record what ran where.
+
+Each runner returns a :class:`RunRecord`: the total, wall and CPU seconds, and one :class:`Span` per
+chunk saying which process and thread ran it and when. Times come from ``time.perf_counter()``,
+which on Linux, macOS and Windows reads a clock shared by every process of the machine, so spans
+from worker processes line up with the caller's. With ``n_ticks > 1`` a chunk is cut into that many
+slices and the end of each slice is recorded as a progress tick, for timelines of who made progress
+when, together with the CPU seconds the thread had spent on the chunk by then (``tick_cpu_s``): a
+slice whose CPU seconds add up with another thread's to more than the wall time both took is proof
+that the two threads computed at the same instant.
+
+>>> from gillab.measure.chunks import split_range
+>>> from gillab.measure.workloads import count_sum
+>>> record = run_threads(count_sum, split_range(1, 21, 4), n_workers=4)
+>>> record.result, record.distinct_threads
+(210, 4)
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+
+from .._validate import require_int
+from .chunks import split_range
+
+__all__ = [
+    "Span", "RunRecord", "run_serial", "run_threads", "run_processes", "run_chunks", "stop_worker_processes",
+    "MODES", "MAX_WORKERS",
+]
+
+#: The ways a list of chunks can be run.
+MODES = ("serial", "threads", "processes")
+#: More workers than this is a typo, not an experiment; it would only exhaust the machine.
+MAX_WORKERS = 256
+#: A chunk is cut into at most this many slices to record progress.
+MAX_TICKS = 1000
+
+_cancelled = threading.Event()
+
+
+@dataclass(frozen=True)
+class Span:
+    """One chunk's run: who ran it (process id, thread id, worker kind and index) and when.
+
+    ``thread_id`` is the operating system's id (``threading.get_native_id()``), which, unlike
+    ``threading.get_ident()``, is not handed straight to the next thread when one ends.
+
+    ``start``/``end`` are ``perf_counter`` seconds; ``ticks`` the end time of each slice when the
+    chunk was cut for progress, and ``tick_cpu_s`` the CPU seconds the running thread had spent on
+    the chunk at each of those ticks; ``cpu_s`` the CPU seconds the running thread spent on it.
+    """
+
+    kind: str
+    worker: int
+    pid: int
+    thread_id: int
+    chunk: tuple[int, int]
+    start: float
+    end: float
+    cpu_s: float
+    ticks: tuple[float, ...] = ()
+    tick_cpu_s: tuple[float, ...] = ()
+
+    @property
+    def seconds(self) -> float:
+        return self.end - self.start
+
+
+@dataclass
+class RunRecord:
+    """What a run produced and how: the additive total of every chunk, and the spans."""
+
+    mode: str
+    workers: int
+    workload: str
+    chunks: list[tuple[int, int]]
+    result: int
+    wall_s: float
+    cpu_s: float
+    spans: list[Span] = field(repr=False)
+    caller_pid: int = 0
+    caller_thread_id: int = 0
+
+    @property
+    def distinct_threads(self) -> int:
+        """How many different (process, thread) pairs ran chunks."""
+        return len({(span.pid, span.thread_id) for span in self.spans})
+
+    @property
+    def distinct_processes(self) -> int:
+        return len({span.pid for span in self.spans})
+
+    @property
+    def ran_in_caller_process(self) -> bool:
+        return any(span.pid == self.caller_pid for span in self.spans)
+
+    @property
+    def ran_in_caller_thread(self) -> bool:
+        return any((span.pid, span.thread_id) == (self.caller_pid, self.caller_thread_id) for span in self.spans)
+
+
+def traced_chunk(function, lo: int, hi: int, n_ticks: int = 1, kind: str = "serial", worker: int = 0):
+    """Run ``function(lo, hi)`` (in slices when ``n_ticks > 1``) and return ``(value, Span)``.
+
+    Module-level so that joblib can send it to worker processes. Between slices it stops early
+    with ``KeyboardInterrupt`` if a thread run was cancelled (an interrupted kernel).
+    """
+    start, cpu_start = time.perf_counter(), time.thread_time()
+    ticks, tick_cpu = [], []
+    value = 0
+    for slice_lo, slice_hi in split_range(lo, hi, n_ticks) if n_ticks > 1 else [(lo, hi)]:
+        if kind == "thread" and _cancelled.is_set():
+            raise KeyboardInterrupt("run cancelled")
+        value += function(slice_lo, slice_hi)
+        ticks.append(time.perf_counter())
+        tick_cpu.append(time.thread_time() - cpu_start)
+    end = time.perf_counter()
+    span = Span(
+        kind=kind,
+        worker=worker,
+        pid=os.getpid(),
+        thread_id=threading.get_native_id(),
+        chunk=(lo, hi),
+        start=start,
+        end=end,
+        cpu_s=time.thread_time() - cpu_start,
+        ticks=tuple(ticks) if n_ticks > 1 else (),
+        tick_cpu_s=tuple(tick_cpu) if n_ticks > 1 else (),
+    )
+    return value, span
+
+
+def _check(function, chunks, n_workers, n_ticks):
+    if not callable(function):
+        raise TypeError(f"function must be callable, got {function!r}")
+    if not isinstance(chunks, (list, tuple)) or not chunks:
+        raise ValueError(f"chunks must be a non-empty list of (lo, hi) pairs, got {chunks!r}")
+    for chunk in chunks:
+        if (
+            not isinstance(chunk, (list, tuple))
+            or len(chunk) != 2
+            or not all(isinstance(x, int) and not isinstance(x, bool) for x in chunk)
+            or chunk[1] < chunk[0]
+        ):
+            raise ValueError(f"each chunk must be a pair of ints (lo, hi) with lo <= hi, got {chunk!r}")
+    n_workers = require_int("n_workers", n_workers, minimum=1, maximum=MAX_WORKERS)
+    n_ticks = require_int("n_ticks", n_ticks, minimum=1, maximum=MAX_TICKS)
+    return [tuple(chunk) for chunk in chunks], n_workers, n_ticks
+
+
+def _record(mode, n_workers, function, chunks, results, wall_s, caller):
+    spans = [span for _, span in results]
+    return RunRecord(
+        mode=mode,
+        workers=n_workers,
+        workload=getattr(function, "__name__", repr(function)),
+        chunks=chunks,
+        result=sum(value for value, _ in results),
+        wall_s=wall_s,
+        cpu_s=sum(span.cpu_s for span in spans),
+        spans=spans,
+        caller_pid=caller[0],
+        caller_thread_id=caller[1],
+    )
+
+
+def run_serial(function, chunks, n_ticks: int = 1) -> RunRecord:
+    """Run every chunk one after the other in the calling thread."""
+    chunks, _, n_ticks = _check(function, chunks, 1, n_ticks)
+    caller = (os.getpid(), threading.get_native_id())
+    start = time.perf_counter()
+    results = [traced_chunk(function, lo, hi, n_ticks, "serial", 0) for lo, hi in chunks]
+    return _record("serial", 1, function, chunks, results, time.perf_counter() - start, caller)
+
+
+def run_threads(function, chunks, n_workers: int, n_ticks: int = 1) -> RunRecord:
+    """Run the chunks on ``n_workers`` new threads, chunk ``i`` on thread ``i % n_workers``.
+
+    Chunks are dealt out in advance (not pulled from a queue) so that every one of the
+    ``n_workers`` threads gets work even when chunks are tiny. Interrupting (Ctrl-C, or the
+    kernel's interrupt button) cancels the remaining slices, waits for the threads, and re-raises.
+    """
+    chunks, n_workers, n_ticks = _check(function, chunks, n_workers, n_ticks)
+    caller = (os.getpid(), threading.get_native_id())
+    results: list = [None] * len(chunks)
+    errors: list[BaseException] = []
+
+    # all workers wait here so that they exist at the same time: a thread that finished early
+    # could otherwise hand its id to the next one, and the timeline starts them together
+    started = threading.Barrier(min(n_workers, len(chunks)))
+
+    def work(worker: int) -> None:
+        try:
+            started.wait(timeout=30)
+            for index in range(worker, len(chunks), n_workers):
+                lo, hi = chunks[index]
+                results[index] = traced_chunk(function, lo, hi, n_ticks, "thread", worker)
+        except BaseException as error:  # noqa: BLE001 - handed to the caller below
+            errors.append(error)
+
+    threads = [
+        threading.Thread(target=work, args=(worker,), name=f"gillab-worker-{worker}", daemon=True)
+        for worker in range(min(n_workers, len(chunks)))
+    ]
+    _cancelled.clear()
+    start = time.perf_counter()
+    try:
+        # starting is inside the try: an interrupt can land while a thread starts up
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            while thread.is_alive():  # a timed join keeps the caller responsive to interrupts
+                thread.join(0.05)
+    except KeyboardInterrupt:
+        _cancelled.set()
+        started.abort()  # threads still waiting for the others give up at once instead of working
+        for thread in threads:
+            if thread.is_alive():
+                thread.join()
+        raise
+    wall_s = time.perf_counter() - start
+    if errors:
+        raise errors[0]
+    return _record("threads", n_workers, function, chunks, results, wall_s, caller)
+
+
+def run_processes(function, chunks, n_workers: int, n_ticks: int = 1) -> RunRecord:
+    """Run the chunks on ``n_workers`` joblib (loky) worker processes, one chunk per task.
+
+    joblib keeps its workers alive between calls, so the first call pays their start-up and later
+    calls with the same or fewer workers do not. ``function`` must be picklable: a module-level
+    function is; loky also pickles functions defined in a notebook. Interrupting (Ctrl-C, or the
+    kernel's interrupt button) stops every worker process before re-raising.
+    """
+    from joblib import Parallel, delayed  # imported here: joblib is only needed for this runner
+
+    chunks, n_workers, n_ticks = _check(function, chunks, n_workers, n_ticks)
+    caller = (os.getpid(), threading.get_native_id())
+    start = time.perf_counter()
+    if n_workers == 1:
+        # joblib runs n_jobs=1 in the calling process; one task holding every chunk, sent to a
+        # pool, keeps the work in ONE worker process, which is what "1 process" must mean here
+        tasks, n_jobs = [delayed(_traced_chunks)(function, chunks, n_ticks)], 2
+    else:
+        tasks = [
+            delayed(traced_chunk)(function, lo, hi, n_ticks, "process", index % n_workers)
+            for index, (lo, hi) in enumerate(chunks)
+        ]
+        n_jobs = n_workers
+    try:
+        results = Parallel(n_jobs=n_jobs, backend="loky", batch_size=1)(tasks)
+        if n_workers == 1:
+            results = results[0]
+    except KeyboardInterrupt:
+        # joblib kills the workers of a call it was waiting on, but not ones still starting up
+        stop_worker_processes()
+        raise
+    wall_s = time.perf_counter() - start
+    # a chunk's worker index is only its slot in the dispatch order; number the processes instead
+    order = {pid: number for number, pid in enumerate(dict.fromkeys(span.pid for _, span in results))}
+    results = [(value, _renumbered(span, order[span.pid])) for value, span in results]
+    return _record("processes", n_workers, function, chunks, results, wall_s, caller)
+
+
+def _traced_chunks(function, chunks, n_ticks):
+    """Every chunk in turn in this (worker) process: :func:`run_processes` with one worker."""
+    return [traced_chunk(function, lo, hi, n_ticks, "process", 0) for lo, hi in chunks]
+
+
+def stop_worker_processes() -> None:
+    """Stop joblib's worker processes now, killing any chunk they are still running.
+
+    joblib keeps idle workers for reuse (for minutes); after an interrupted experiment nothing
+    should keep running or waiting, so the labs call this. The next :func:`run_processes` starts
+    fresh workers.
+    """
+    from joblib.externals.loky import get_reusable_executor
+
+    # asking for the executor with kill_workers=True replaces joblib's own one (whose settings
+    # differ) by killing its workers; the replacement has started none yet and is shut at once
+    get_reusable_executor(kill_workers=True).shutdown(wait=True, kill_workers=True)
+
+
+def _renumbered(span: Span, worker: int) -> Span:
+    return Span(**{**span.__dict__, "worker": worker})
+
+
+def run_chunks(mode: str, function, chunks, n_workers: int = 1, n_ticks: int = 1) -> RunRecord:
+    """Run ``chunks`` with the runner named by ``mode`` (one of :data:`MODES`)."""
+    if mode == "serial":
+        return run_serial(function, chunks, n_ticks)
+    if mode == "threads":
+        return run_threads(function, chunks, n_workers, n_ticks)
+    if mode == "processes":
+        return run_processes(function, chunks, n_workers, n_ticks)
+    raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")

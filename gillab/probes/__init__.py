@@ -1,0 +1,11 @@
+"""What problem-set and chapter check cells import: instruments that run in the LEARNER's kernel.
+
+They prove from what ran where that a learner's code ran in parallel, and say what to change when
+it did not. The grader (:mod:`gillab.grading`, on the instructor's host) never trusts them alone.
+
+- :mod:`~gillab.probes.chunk_probe`: stands in for ``count_sum``; records which process and thread ran each chunk, when.
+- :mod:`~gillab.probes.chat_requests`: a chat server that gathers requests; its log shows how many were in flight.
+- :mod:`~gillab.probes.tripwire`: counts calls of course helpers a learner was asked not to use.
+- :mod:`~gillab.probes.verdicts`: ``GradingFailure`` and the checks that raise it.
+- :mod:`~gillab.probes._binding`: putting a stand-in where a notebook and a module bind a function.
+"""

@@ -1,0 +1,105 @@
+"""Reference results: benchmark runs recorded on real machines, drawn beside a learner's own.
+
+On one effective CPU (as on mybinder.org) a learner cannot see parallel speedup, so the chapters and
+labs show what the same experiment did elsewhere. Every reference is a file written by
+``gillab bench --save-reference`` (never typed in), shipped in ``gillab/references/``, holding
+the machine, the date, the Python version and build beside the numbers.
+
+The file format (``"schema": "gillab-bench/1"``), the parts the course reads::
+
+    {"schema": "gillab-bench/1", "date": "2026-11-25T10:00:00+00:00",
+     "machine": {"python_version": "3.11.7", "build": "standard (with GIL)", "gil_enabled": true,
+                 "os_cpu_count": 2, "effective_cpus": 2, "cpu_model": "...", "platform": "..."},
+     "cpu_sum": {"n": 20000000, "serial_s": {"median": .., "min": .., "max": .., "repeats": 5},
+                 "threads":   [{"workers": 1, "seconds": {...}, "speedup": {...}}, ...],
+                 "processes": [{"workers": 1, "seconds": {...}, "speedup": {...}}, ...]},
+     ...}
+
+where each ``{...}`` is a :meth:`gillab.measure.timing.Timing.summary`-shaped dict (median, min, max,
+repeats). Other sections (``gil_release``, ``io``, ...) are described by ``gillab.bench``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+__all__ = [
+    "SCHEMA",
+    "REFERENCE_FOLDER",
+    "load_references",
+    "validate_reference",
+    "save_reference",
+    "speedup_points",
+    "describe",
+]
+
+SCHEMA = "gillab-bench/1"
+REFERENCE_FOLDER = Path(__file__).resolve().parents[1] / "references"
+_MACHINE_KEYS = ("python_version", "build", "gil_enabled", "os_cpu_count", "effective_cpus", "cpu_model")
+
+
+def validate_reference(data: dict, source: str = "reference") -> dict:
+    """Return ``data`` if it has the schema tag, a date and the machine facts; raise ValueError."""
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        raise ValueError(f"{source}: not a GIL Lab benchmark result (expected schema {SCHEMA!r})")
+    if not isinstance(data.get("date"), str):
+        raise ValueError(f"{source}: has no date")
+    machine = data.get("machine")
+    missing = [key for key in _MACHINE_KEYS if not isinstance(machine, dict) or key not in machine]
+    if missing:
+        raise ValueError(f"{source}: machine facts missing: {', '.join(missing)}")
+    return data
+
+
+def load_references(folder: str | Path | None = None) -> list[dict]:
+    """Every valid reference file in ``folder`` (default: the shipped ones), oldest first.
+
+    A broken file is skipped, not fatal: a chapter must still run. Each result gets a ``"file"``
+    key naming where it came from.
+    """
+    folder = Path(folder) if folder is not None else REFERENCE_FOLDER
+    results = []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            data = validate_reference(json.loads(path.read_text()), str(path))
+        except ValueError:
+            continue
+        results.append({**data, "file": path.name})
+    return sorted(results, key=lambda data: data["date"])
+
+
+def save_reference(result: dict, folder: str | Path | None = None, name: str | None = None) -> Path:
+    """Write a benchmark ``result`` as a reference file and return its path.
+
+    The name defaults to ``<date>-<cpus>cpu-<python>-<build>.json`` so references sort by date and
+    say at a glance where they came from.
+    """
+    result = validate_reference(result, "result")
+    folder = Path(folder) if folder is not None else REFERENCE_FOLDER
+    machine = result["machine"]
+    if name is None:
+        build = "ft" if machine.get("free_threaded_build") else "gil"
+        name = f"{result['date'][:10]}-{machine['effective_cpus']}cpu-py{machine['python_version']}-{build}.json"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(json.dumps({k: v for k, v in result.items() if k != "file"}, indent=2) + "\n")
+    return path
+
+
+def speedup_points(reference: dict, mode: str, section: str = "cpu_sum") -> list[tuple[int, float]]:
+    """``[(workers, median speedup), ...]`` for ``mode`` ("threads" or "processes") in ``section``."""
+    rows = reference.get(section, {}).get(mode, [])
+    return [(row["workers"], row["speedup"]["median"]) for row in rows if "speedup" in row]
+
+
+def describe(reference: dict, cpu_model: bool = True) -> str:
+    """A one-line label: machine, CPUs, Python and build, date (``cpu_model=False`` leaves the
+    CPU model out, for a chart that names it once in its title)."""
+    machine = reference["machine"]
+    gil = "GIL on" if machine["gil_enabled"] else "GIL off"
+    where = f"{machine['cpu_model']}, " if cpu_model else ""
+    return (
+        f"{where}{machine['effective_cpus']} effective CPUs, Python {machine['python_version']} "
+        f"({gil}), {reference['date'][:10]}"
+    )
