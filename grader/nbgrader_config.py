@@ -7,6 +7,21 @@ Every path is taken from this file's own location, so the repository can live an
 
 from pathlib import Path
 
+from nbgrader.preprocessors import (
+    CheckCellMetadata,
+    ClearHiddenTests,
+    ClearMarkScheme,
+    ClearOutput,
+    ClearSolutions,
+    ComputeChecksums,
+    IncludeHeaderFooter,
+    InstantiateTests,
+    LockCells,
+    SaveCells,
+)
+
+from gillab.grading.clear_evidence import ClearEvidence
+
 c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
 
 root = Path(__file__).resolve().parent.parent
@@ -27,3 +42,11 @@ c.OverwriteCells.add_missing_cells = True
 c.Execute.timeout = 60
 # after joblib ran in a kernel, a graceful shutdown waits about 5 s per notebook for nothing
 c.Execute.shutdown_kernel = "immediate"
+
+# the witness's expectations (hidden tests' parameters included) stay out of the student version:
+# nbgrader's own steps in nbgrader's own order, ClearEvidence added once the hidden tests are gone
+c.GenerateAssignment.preprocessors = [
+    IncludeHeaderFooter, InstantiateTests, LockCells, ClearSolutions, ClearOutput, CheckCellMetadata,
+    ComputeChecksums, SaveCells, ClearHiddenTests, ClearMarkScheme, ClearEvidence, ComputeChecksums,
+    CheckCellMetadata,
+]

@@ -61,12 +61,13 @@ def graded(tmp_path_factory):
     done = subprocess.run(
         [
             str(MAIN_VENV / "bin" / "python"),
-            str(REPO / "tests" / "grade_on_kernel.py"),
+            "-m",
+            "support.grade_on_kernel",
             KERNEL_NAME,
             str(folder),
             *ASSIGNMENTS,
         ],
-        cwd=REPO,
+        cwd=REPO / "tests",  # where the support package is
         env=kernel_environment(),
         capture_output=True,
         text=True,
@@ -94,7 +95,7 @@ def test_nbgrader_graded_every_submission_on_the_free_threaded_interpreter_with_
 def test_each_submission_gets_its_expected_scores_on_the_free_threaded_kernel(graded, assignment, case):
     spec, grading = expected(assignment)["cases"][case], graded[assignment]
     assert case in grading["scores"], f"{case} was not graded at all (see {grading['autograded'][case]})"
-    wrong = mismatches(spec["scores"], grading["scores"][case])
+    wrong = mismatches(spec["plain_nbgrader_scores"], grading["scores"][case])
     autograded = Path(grading["autograded"][case])
     assert not wrong, f"{assignment}/{case} ({spec['about']}) on {KERNEL_NAME}: {'; '.join(wrong)}\n" + failure_report(
         autograded.parents[4], assignment, case
@@ -104,7 +105,8 @@ def test_each_submission_gets_its_expected_scores_on_the_free_threaded_kernel(gr
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 errors[cell.metadata.get("nbgrader", {}).get("grade_id")] = f"{output['ename']}: {output['evalue']}"
-    for grade_id, words in spec["says"].items():
+    # a tampering case's message comes from gillab grade's witness, which plain nbgrader has not
+    for grade_id, words in spec["says"].items() if spec["status"] == "graded" else ():
         assert words in errors.get(grade_id, ""), (
             f"{grade_id} said {errors.get(grade_id)!r}, expected it to say {words!r}"
         )

@@ -31,13 +31,17 @@ def test_each_submission_gets_its_expected_scores(assignment, case, graded_submi
     grading = graded_submissions[0][assignment]
     spec = expected(assignment)["cases"][case]
     assert case in grading.scores, f"{case} was not graded at all:\n{grading.log[-3000:]}"
-    wrong = mismatches(spec["scores"], grading.scores[case])
+    # plain nbgrader: the tampering cases fool it (tests/test_grading_problem_sets.py grades them with gillab grade)
+    wrong = mismatches(spec["plain_nbgrader_scores"], grading.scores[case])
     assert not wrong, f"{assignment}/{case} ({spec['about']}): {'; '.join(wrong)}\n" + failure_report(
         grading.course_of(case), assignment, case
     )
 
 
-MESSAGES = [(a, c) for a, c in CASES if expected(a)["cases"][c]["says"]]
+# a tampering case's message comes from gillab grade's witness, which plain nbgrader has not
+MESSAGES = [
+    (a, c) for a, c in CASES if expected(a)["cases"][c]["says"] and expected(a)["cases"][c]["status"] == "graded"
+]
 
 
 @pytest.mark.slow

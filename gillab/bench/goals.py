@@ -114,7 +114,7 @@ def evaluate_goals(result: dict) -> list[dict]:
             "x",
             lambda s: s >= 1.6,
         ),
-        ("autograde sandbox cost", "sandbox_overhead", "<= 10% over unsandboxed", "fraction", lambda s: s <= 0.10),
+        ("autograde sandbox+checks", "sandbox_overhead", "<= 10% over neither", "fraction", lambda s: s <= 0.10),
     ):
         note = why or ("" if key in measured else f"the grading benchmark's result has no {key!r}")
         if not note and k != 2:

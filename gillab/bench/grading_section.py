@@ -12,8 +12,8 @@ of a number::
 
 The goals table reads two keys of ``result`` when present (numbers, or summaries with a
 ``median``): ``speedup_vs_nbgrader`` (``gillab grade autograde --jobs 2`` over serial ``nbgrader autograde``;
-goal at least 1.6) and ``sandbox_overhead`` (the sandbox's extra time as a fraction of the same
-grading unsandboxed; goal at most 0.10).
+goal at least 1.6) and ``sandbox_overhead`` (the extra time of the sandbox, the witness and the tamper
+scan together, as a fraction of the same grading with neither; goal at most 0.10).
 """
 
 from __future__ import annotations

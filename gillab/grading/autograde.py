@@ -47,7 +47,9 @@ class AutogradeSettings:
     ``students``: only these (default: all). ``force``: grade again what is already graded.
     ``sandbox``: run kernels in bubblewrap (refuses without it). ``cell_timeout``: seconds per
     cell (default: the course's ``Execute.timeout``, else 60). ``notebook_timeout``: seconds per
-    notebook. ``limits``: the sandbox's resource limits.
+    notebook. ``limits``: the sandbox's resource limits. ``witness``: judge the parallelism tests
+    from outside the kernel and scan for tampering (:mod:`gillab.grading.witness`,
+    :mod:`gillab.grading.tamper_scan`); off only to measure what they cost.
     """
 
     jobs: int | None = None
@@ -58,6 +60,7 @@ class AutogradeSettings:
     notebook_timeout: int = 600
     limits: Limits = field(default_factory=Limits)
     max_output_bytes: int = 1_000_000
+    witness: bool = True
 
 
 @dataclass
@@ -283,6 +286,7 @@ def autograde(course, assignment: str, settings: AutogradeSettings | None = None
                     "max_output_bytes": settings.max_output_bytes,
                     "sandbox": sandbox_json,
                     "run_dir": str(work),
+                    "witness": settings.witness,
                 }
 
                 def hand_out() -> None:
@@ -350,6 +354,9 @@ def _record(course, assignment: str, job: dict, result: dict, stamp: str, sandbo
         started_at=result.get("started_at"),
         finished_at=result.get("finished_at"),
         graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        findings=result.get("findings", []),
+        disagreements=result.get("disagreements", []),
+        withheld=result.get("withheld", {}),
     )
     for notebook in sorted(autograded.glob("*.ipynb")) if autograded else []:
         add_grading_note(notebook, outcome)

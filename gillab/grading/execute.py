@@ -18,10 +18,12 @@ converter (``Autograde.autograde_preprocessors``); every other step stays nbgrad
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -29,18 +31,23 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import run_sync
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
-from traitlets import Integer, Unicode
+from traitlets import Bool, Integer, Unicode
 
 from .._unix_socket_kernels import use_unix_sockets
+from ..machine import procfs
 from ..machine.procfs import child_processes
+from ..probes.evidence import WITNESS_ENV
 from .outcome import worst
 from .sandbox.bwrap import SandboxSettings
 from .sandbox.kernel_manager import SandboxKernelManager
+from .witness import Witness
 
 __all__ = ["SandboxedExecute", "OUTCOME_KEY", "cell_label", "describe_exit", "kill_running_kernels"]
 
 #: Notebook metadata key holding the outcome of executing it.
 OUTCOME_KEY = "gillab_grading"
+#: The error name of a test cell whose points wait for an instructor's review.
+WITHHELD = "WithheldForReview"
 _NOT_RUN = "NotRunByGrader"
 _SANDBOX_SETUP_FAILED = 97
 # kernel processes started here and not yet finished, for kill_running_kernels()
@@ -116,6 +123,13 @@ class SandboxedExecute(Execute):
     max_output_bytes = Integer(1_000_000, help="Output kept per cell; errors are always kept").tag(config=True)
     sandbox_json = Unicode("", help="SandboxSettings as JSON; empty runs the kernel unsandboxed").tag(config=True)
     kernel_log = Unicode("", help="File for the kernel process's own stdout and stderr").tag(config=True)
+    evidence_json = Unicode(
+        "", help="{notebook: {grade_id: [evidence entries]}} from the SOURCE notebooks; empty: no witness"
+    ).tag(config=True)
+    witness_dir = Unicode("", help="Folder in which each notebook's witness folder is made").tag(config=True)
+    withhold_evidence = Bool(False, help="Withhold the evidence cells' points until an instructor's review").tag(
+        config=True
+    )
 
     def __init__(self, **kwargs):
         kwargs.setdefault("kernel_manager_class", SandboxKernelManager)
@@ -131,6 +145,10 @@ class SandboxedExecute(Execute):
         self._notebook_timed_out = False
         self._ipc_dir = None
         self._log_stream = None
+        self._witness = None
+        self._evidence: dict = {}
+        self._disagreements: list = []
+        self._withheld: dict = {}
 
     # --- kernel start and stop -------------------------------------------------------------
 
@@ -141,15 +159,23 @@ class SandboxedExecute(Execute):
         manager = SandboxKernelManager(kernel_name=self.kernel_name, config=self.config)
         # the sandbox has no network, not even loopback: its kernel can only use Unix sockets
         self._ipc_dir = use_unix_sockets(manager)
+        shared = (self._ipc_dir,)
+        self._witness = None
+        if self._specs():
+            # the kernel's probes keep their raw records in a folder the witness watches from here
+            folder = tempfile.mkdtemp(prefix="witness-", dir=self.witness_dir or None)
+            self._witness = Witness(folder, self._kernel_host_pid)
+            shared += (folder,)
         if self.sandbox_json:
             settings = SandboxSettings.from_json(self.sandbox_json)
             input_dir = (self.resources or {}).get("metadata", {}).get("path") or None
             manager.sandbox = settings.with_(
                 input_dir=input_dir and os.path.abspath(input_dir),
-                shared_dirs=(self._ipc_dir,),
+                shared_dirs=shared,
                 environment={
                     **settings.environment,
                     "NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "autograde"),
+                    **self._witness_environment(),
                 },
             )
         self.km = manager
@@ -157,6 +183,8 @@ class SandboxedExecute(Execute):
 
     async def async_start_new_kernel(self, **kwargs) -> None:
         """Start the kernel with its output going to ``kernel_log``, and remember its process."""
+        if not self.sandbox_json and self._witness is not None:
+            kwargs["env"] = {**kwargs.get("env", os.environ), **self._witness_environment()}
         if self.kernel_log:
             self._log_stream = open(self.kernel_log, "ab")
             kwargs.setdefault("stdout", self._log_stream)
@@ -167,6 +195,56 @@ class SandboxedExecute(Execute):
             _running_kernels.add(self._kernel_process)
 
     start_new_kernel = run_sync(async_start_new_kernel)
+
+    # --- the witness -----------------------------------------------------------------------
+
+    def _specs(self) -> dict:
+        """This notebook's evidence entries by grade_id (none when no witness is configured)."""
+        if not self.evidence_json:
+            return {}
+        notebook = (self.resources or {}).get("unique_key", "")
+        return json.loads(self.evidence_json).get(notebook, {})
+
+    def _witness_environment(self) -> dict:
+        return {WITNESS_ENV: str(self._witness.folder)} if self._witness is not None else {}
+
+    def _kernel_host_pid(self) -> int | None:
+        """The kernel's process id on the host: the process itself, or inside the sandbox the
+        ipykernel process bubblewrap started (bwrap's own init is its parent)."""
+        process = self._kernel_process
+        if process is None or process.poll() is not None:
+            return None
+        if not self.sandbox_json:
+            return process.pid
+        for pid in procfs.descendants(process.pid):
+            info = procfs.process_info(pid)
+            # bwrap's own processes carry the kernel's command line among their arguments: the
+            # kernel is the first process below them that runs it
+            runs_bwrap = info is not None and os.path.basename((info.command or ("",))[0]).startswith("bwrap")
+            if info is not None and not runs_bwrap and "ipykernel_launcher" in info.command:
+                return pid
+        return None
+
+    def _apply_evidence(self, cell, grade_id: str, results) -> None:
+        """The witness's verdict counts: a test the witness did not see pass scores zero, and a
+        test the kernel passed but the witness did not is recorded as a disagreement."""
+        kernel_passed = not any(output.get("output_type") == "error" for output in cell.get("outputs", []))
+        failed = [result for result in results if not result.passed]
+        self._evidence[grade_id] = [
+            {"spec": result.spec, "passed": result.passed, "reason": result.reason, "observed": result.observed}
+            for result in results
+        ]
+        if failed:
+            if kernel_passed:
+                self._disagreements.append({"cell": grade_id, "witness": failed[0].reason})
+            cell.outputs.append(new_output(
+                "error", ename="GradingFailure", evalue=f"the grader's own check: {failed[0].reason}",
+                traceback=[f"GradingFailure: the grader's own check: {failed[0].reason}"],
+            ))
+        if self.withhold_evidence:
+            self._withheld[grade_id] = kernel_passed and not failed
+            reason = "withheld until your instructor has looked at this notebook: it changes the grader's instruments"
+            cell.outputs.append(new_output("error", ename=WITHHELD, evalue=reason, traceback=[f"{WITHHELD}: {reason}"]))
 
     def _stop_notebook(self) -> None:
         """The whole-notebook timeout: kill the kernel and everything in its sandbox."""
@@ -190,9 +268,17 @@ class SandboxedExecute(Execute):
     # --- execution -------------------------------------------------------------------------
 
     def preprocess_cell(self, cell, resources, index):
-        """Execute one cell, remembering which one runs (for the outcome's reason)."""
+        """Execute one cell, remembering which one runs (for the outcome's reason); a test cell
+        that declares evidence runs under the witness's eyes."""
         self._current_index = index
-        result = super().preprocess_cell(cell, resources, index)
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        specs = self._specs().get(grade_id) if self._witness is not None else None
+        if not specs:
+            result = super().preprocess_cell(cell, resources, index)
+        else:
+            with self._witness.watching(specs) as verdicts:
+                result = super().preprocess_cell(cell, resources, index)
+            self._apply_evidence(result[0], grade_id, verdicts)
         self._executed.add(index)
         return result
 
@@ -236,9 +322,13 @@ class SandboxedExecute(Execute):
                 self._log_stream.close()
             if self._ipc_dir:
                 shutil.rmtree(self._ipc_dir, ignore_errors=True)
+            if self._witness is not None:
+                shutil.rmtree(self._witness.folder, ignore_errors=True)
         nb = self.nb if failure is not None else nb
         outcome = self._outcome(nb, failure)
         outcome["seconds"] = round(time.monotonic() - started, 3)
+        outcome["evidence"], outcome["disagreements"] = self._evidence, self._disagreements
+        outcome["withheld"] = self._withheld
         nb.metadata[OUTCOME_KEY] = outcome
         return nb, self.resources if resources is None else resources
 

@@ -64,7 +64,8 @@ def export_rows(course, gradebook, assignments=None) -> list[dict]:
             except Exception:  # noqa: BLE001 - nbgrader raises MissingEntry
                 submission = None
             if outcome is not None:
-                row.update(status=outcome.status, reason=outcome.reason, notes="; ".join(outcome.notes),
+                row.update(status=outcome.status, reason=outcome.reason,
+                           notes="; ".join([*outcome.findings, *outcome.disagreements, *outcome.notes]),
                            graded_at=outcome.graded_at, sandbox=outcome.sandbox)
             elif student.id in collected:
                 # scores may be there from plain nbgrader or a run cut short: the outcome is the record

@@ -31,7 +31,7 @@ def add_grading_note(path: Path, outcome) -> bool:
     import nbformat
     from nbformat.v4 import new_markdown_cell
 
-    wanted = outcome.status != "graded" or bool(outcome.notes)
+    wanted = outcome.status != "graded" or bool(outcome.notes) or bool(outcome.findings)
     notebook = nbformat.read(str(path), as_version=nbformat.NO_CONVERT)
     earlier = [cell for cell in notebook.cells if cell.get("metadata", {}).get(NOTE_MARKER)]
     if not wanted and not earlier:
@@ -40,6 +40,9 @@ def add_grading_note(path: Path, outcome) -> bool:
     lines = ["**Grading note** (added by the autograder, not part of your work)", ""]
     if outcome.status != "graded":
         lines.append(f"- **{outcome.status}**: {outcome.reason}")
+    lines += [f"- {finding}" for finding in outcome.findings + outcome.disagreements]
+    if outcome.withheld and outcome.status == "needs review":
+        lines.append(f"- points withheld until then: {', '.join(outcome.withheld)}")
     lines += [f"- {note}" for note in outcome.notes]
     if wanted:
         notebook.cells.insert(0, new_markdown_cell("\n".join(lines), metadata={NOTE_MARKER: True}))

@@ -97,6 +97,20 @@ def add_parser(subparsers) -> None:
     autograde.add_argument(
         "--cpu-seconds", type=_positive, default=600, metavar="S", help="CPU seconds per process (default: 600)"
     )
+    autograde.add_argument(
+        "--without-witness",
+        action="store_true",
+        help="trust the test cells' own verdicts: no witness, no tamper scan (only to measure what they cost)",
+    )
+
+    review = steps.add_parser(
+        "review", parents=[common], help="list submissions that need review, or clear/uphold one"
+    )
+    review.add_argument("assignment")
+    review.add_argument("--student", metavar="ID", help="the submission to decide on")
+    decision = review.add_mutually_exclusive_group()
+    decision.add_argument("--clear", metavar="WHY", help="the findings were innocent: give the withheld points")
+    decision.add_argument("--uphold", metavar="WHY", help="tampering confirmed: the withheld tests keep zero")
 
     feedback = steps.add_parser(
         "feedback", parents=[common], help="write each student's feedback (HTML) into grader/feedback/"
@@ -154,6 +168,7 @@ def _autograde(course, args) -> int:
         cell_timeout=args.cell_timeout,
         notebook_timeout=args.notebook_timeout,
         limits=_limits(args),
+        witness=not args.without_witness,
     )
     if args.no_sandbox:
         print(
@@ -165,6 +180,31 @@ def _autograde(course, args) -> int:
     if run.interrupted:
         return 130
     return 1 if run.counts().get("grading error") else 0
+
+
+def _review(course, args) -> int:
+    from .review import decide, pending_reviews
+
+    decision = "clear" if args.clear is not None else "uphold" if args.uphold is not None else None
+    if decision is None:
+        pending = pending_reviews(course, args.assignment)
+        if args.student:
+            pending = {student: outcome for student, outcome in pending.items() if student == args.student}
+        for student, outcome in pending.items():
+            print(f"{student}: {outcome.reason}")
+            for line in outcome.findings + outcome.disagreements:
+                print(f"  - {line}")
+            withheld = ", ".join(f"{name} ({points:g} if cleared)" for name, points in outcome.withheld.items())
+            print(f"  withheld: {withheld or 'nothing'}")
+        print(f"{len(pending)} submission(s) of {args.assignment} need review. Decide with --student ID --clear WHY "
+              "or --uphold WHY, then run gillab grade feedback.")
+        return 0
+    if not args.student:
+        raise ValueError("--clear and --uphold need --student ID: one decision per submission")
+    outcome = decide(course, args.assignment, args.student, decision, args.clear or args.uphold)
+    print(f"{args.student}: {outcome.notes[-1]}; score now {outcome.score:g}/{outcome.max_score:g}. "
+          f"Run gillab grade feedback {args.assignment} --student {args.student} to update the feedback.")
+    return 0
 
 
 def _feedback(course, args) -> int:
@@ -198,6 +238,7 @@ _STEPS = {
     "release": _release,
     "collect": _collect,
     "autograde": _autograde,
+    "review": _review,
     "feedback": _feedback,
     "export": _export,
     "report": _report,

@@ -8,6 +8,9 @@ Scores live in nbgrader's gradebook; the outcome says why a score is what it is.
 Statuses (``STATUSES``), most serious first when several apply:
 
 - ``graded``: the notebook ran; the score is nbgrader's.
+- ``needs review``: the notebook reaches for the grader's instruments (the tamper scan found it,
+  or a test passed in the kernel that the grader's witness did not see pass); the points of the
+  tests the witness judges are withheld until the instructor decides (``gillab grade review``).
 - ``timeout``: a cell ran past the per-cell timeout (interrupted; later cells still ran) or the
   notebook past the whole-notebook timeout (stopped; cells not run score zero).
 - ``kernel died``: the kernel process ended during grading (``exit code 1``, ``signal SIGSEGV``...).
@@ -40,6 +43,7 @@ __all__ = ["Outcome", "STATUSES", "worst", "save_outcome", "load_outcome", "load
 
 STATUSES = (
     "grading error",
+    "needs review",
     "kernel died",
     "timeout",
     "cpu limit",
@@ -69,7 +73,9 @@ class Outcome:
     saved, for the progress display; the gradebook stays the authority (manual grades change it).
     ``notes`` are secondary facts: restored test cells, truncated output, a late submission.
     ``worker_pid``, ``started_at`` and ``finished_at`` (seconds since the epoch) say which
-    grading process worked on it and when.
+    grading process worked on it and when. ``findings`` (tamper scan) and ``disagreements``
+    (witness against kernel) say why a submission ``needs review``; ``withheld`` holds the points
+    per test that a clearing review would give; ``review`` the instructor's decision.
     """
 
     status: str
@@ -89,6 +95,10 @@ class Outcome:
     worker_pid: int | None = None
     started_at: float | None = None
     finished_at: float | None = None
+    findings: list = field(default_factory=list)
+    disagreements: list = field(default_factory=list)
+    withheld: dict = field(default_factory=dict)
+    review: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if self.status not in STATUSES:

@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 from ..machine.procfs import processes_of_user
+from .tamper_scan import REVIEW_MESSAGE
 
 __all__ = ["grade_job", "prepare_private_course", "check_notebook", "main"]
 
@@ -167,7 +168,48 @@ def _configure(job: dict, course: Path, kernel_log: Path):
     config.SandboxedExecute.max_output_bytes = int(job.get("max_output_bytes", 1_000_000))
     config.SandboxedExecute.sandbox_json = job.get("sandbox") or ""
     config.SandboxedExecute.kernel_log = str(kernel_log)
+    if job.get("witness", True):
+        config.SandboxedExecute.evidence_json = json.dumps(_evidence_specs(job))
+        config.SandboxedExecute.witness_dir = str(kernel_log.parent)
+        config.SandboxedExecute.withhold_evidence = bool(job.get("withhold"))
     return config
+
+
+def _evidence_specs(job: dict) -> dict:
+    """``{notebook: {grade_id: [entries]}}`` read from the instructor's SOURCE notebooks, never from
+    the submission: what each test cell must be seen to do (:mod:`gillab.grading.witness`)."""
+    import nbformat
+
+    from .witness import evidence_specs
+
+    specs = {}
+    for name in job["notebooks"]:
+        source = Path(job["source_dir"]) / f"{name}.ipynb"
+        if source.is_file():
+            specs[name] = evidence_specs(nbformat.read(str(source), as_version=4))
+    return specs
+
+
+def _tamper_findings(path: Path, released: Path) -> list[str]:
+    """Where the submitted notebook ``path`` reaches for the grader's instruments (:mod:`tamper_scan`)."""
+    import nbformat
+
+    from .tamper_scan import scan_notebook
+
+    released_notebook = nbformat.read(str(released), as_version=4) if released.is_file() else None
+    return [str(finding) for finding in scan_notebook(nbformat.read(str(path), as_version=4), released_notebook)]
+
+
+def _withheld_points(path: Path, withheld: dict) -> dict:
+    """``{grade_id: points}`` each withheld test would score if the instructor clears the submission."""
+    import nbformat
+
+    points = {}
+    for cell in nbformat.read(str(path), as_version=4).cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade_id") in withheld:
+            points[meta["grade_id"]] = float(meta.get("points") or 0) if withheld[meta["grade_id"]] else 0.0
+    return points
 
 
 def _leftover_processes(uid: int | None) -> int:
@@ -230,6 +272,10 @@ def grade_job(job: dict, slot: int = 0) -> dict:
         "log": "",
         "worker_pid": os.getpid(),
         "started_at": started_at,
+        "findings": [],
+        "disagreements": [],
+        "withheld": {},
+        "evidence": {},
     }
     course, notes = prepare_private_course(job, slot)
     kernel_log = course.parent / "kernel.log"
@@ -252,7 +298,16 @@ def grade_job(job: dict, slot: int = 0) -> dict:
             path.unlink()  # nbgrader then grades it as missing: zero points
             continue
         readable.append(name)
-        notes += _tampering_notes(path, Path(job.get("release_dir", "")) / f"{name}.ipynb")
+        released = Path(job.get("release_dir", "")) / f"{name}.ipynb"
+        notes += _tampering_notes(path, released)
+        if job.get("witness", True):
+            found = _tamper_findings(path, released)
+            result["findings"] += [f"{name}.ipynb: {finding}" for finding in found]
+    if result["findings"]:
+        # read before anything runs: the parallelism points wait for the instructor's review
+        job = {**job, "withhold": True}
+        statuses.append("needs review")
+        reasons.setdefault("needs review", f"{REVIEW_MESSAGE}: {result['findings'][0]}")
     if readable:
         config = _configure(job, course, kernel_log)
         api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
@@ -274,6 +329,17 @@ def grade_job(job: dict, slot: int = 0) -> dict:
                 statuses.append(status)
                 reasons.setdefault(status, record.get("reason", f"no autograded {name}.ipynb"))
                 notes += record.get("notes", [])
+                result["evidence"][name] = record.get("evidence", {})
+                for disagreement in record.get("disagreements", []):
+                    # the test in the kernel passed where the grader's own check did not: only a
+                    # changed instrument does that
+                    statuses.append("needs review")
+                    text = f'{name}.ipynb, cell "{disagreement["cell"]}": the test in the notebook passed, but ' \
+                           f"the grader's own check found: {disagreement['witness']}"
+                    reasons.setdefault("needs review", f"{REVIEW_MESSAGE}: {text}")
+                    result["disagreements"].append(text)
+                if record.get("withheld"):
+                    result["withheld"].update(_withheld_points(path, record["withheld"]))
     shutil.rmtree(submitted.parent, ignore_errors=True)  # the private copy of the submission
     settings = SandboxSettings.from_json(job["sandbox"]) if job.get("sandbox") else None
     leftover = _leftover_processes(settings.uid if settings else None)

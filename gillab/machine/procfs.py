@@ -1,5 +1,6 @@
 """The one reader of Linux's ``/proc``: which processes and threads run, whose children they are,
-whose user they run as, and the CPU time the kernel has accounted to each.
+whose user they run as, the CPU time the kernel has accounted to each, their ids inside a PID
+namespace (a grading sandbox), and the TCP sockets of their network namespace.
 
 Grading reads it from outside the sandbox (the kernels' children, the sandbox user's leftovers,
 the threads of a student's kernel and their CPU time), and so do the tests. What ``/proc`` says
@@ -9,15 +10,19 @@ Every reader answers for the moment it reads: a process may end between two call
 that is gone reads as ``None`` or is left out, never as an error. Without ``/proc`` (macOS)
 every list is empty.
 
->>> import os, subprocess
+>>> import os, subprocess, threading
 >>> child = subprocess.Popen(["sleep", "5"])
 >>> child.pid in child_processes(os.getpid()) and is_running(child.pid)
 True
 >>> process_info(child.pid).command[0]
 'sleep'
+>>> namespace_ids(child.pid)[-1] == child.pid or len(namespace_ids(child.pid)) > 1
+True
 >>> child.kill(); _ = child.wait()
 >>> is_running(child.pid)
 False
+>>> thread_cpu_ns(os.getpid(), threading.get_native_id()) > 0
+True
 """
 
 from __future__ import annotations
@@ -39,6 +44,12 @@ __all__ = [
     "thread_ids",
     "thread_cpu_seconds",
     "environment",
+    "namespace_ids",
+    "thread_cpu_ns",
+    "process_cpu_ns",
+    "socket_inodes",
+    "TcpSocket",
+    "tcp_sockets",
 ]
 
 _PROC = Path("/proc")
@@ -183,3 +194,95 @@ def environment(pid: int) -> dict[str, str]:
         return {}
     pairs = (entry.decode("utf-8", "replace").partition("=") for entry in raw.split(b"\0") if entry)
     return {name: value for name, _, value in pairs}
+
+
+def _status_field(path: Path, name: str) -> str | None:
+    try:
+        for line in path.read_text().splitlines():
+            if line.startswith(name + ":"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        return None
+    return None
+
+
+def namespace_ids(pid: int, thread: int | None = None) -> tuple[int, ...]:
+    """The ids of process ``pid`` (or of its thread ``thread``) in each PID namespace it is in, the
+    host's first and its own innermost last (``NSpid``); empty when it is gone.
+
+    Code in a grading sandbox sees only the last id (``os.getpid()``, ``threading.get_native_id()``
+    there); this is how the host side maps what that code reports to the process it really is.
+    """
+    folder = _PROC / str(pid) if thread is None else _PROC / str(pid) / "task" / str(thread)
+    field = _status_field(folder / "status", "NSpid")
+    return tuple(int(part) for part in field.split()) if field else ()
+
+
+def thread_cpu_ns(pid: int, thread: int) -> int | None:
+    """Nanoseconds of CPU thread ``thread`` of ``pid`` has run so far (``schedstat``, which is exact
+    where ``stat``'s clock ticks are 10 ms), or ``None`` when it is gone."""
+    try:
+        return int((_PROC / str(pid) / "task" / str(thread) / "schedstat").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def process_cpu_ns(pid: int) -> int | None:
+    """Nanoseconds of CPU all of ``pid``'s live threads have run so far, or ``None`` when it is gone."""
+    times = [thread_cpu_ns(pid, thread) for thread in thread_ids(pid)]
+    times = [time for time in times if time is not None]
+    return sum(times) if times else None
+
+
+def socket_inodes(pid: int) -> set[int]:
+    """The inodes of the sockets ``pid`` holds open (its ``fd`` links ``socket:[inode]``)."""
+    inodes = set()
+    try:
+        names = os.listdir(_PROC / str(pid) / "fd")
+    except OSError:
+        return inodes
+    for name in names:
+        try:
+            target = os.readlink(_PROC / str(pid) / "fd" / name)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(int(target[8:-1]))
+    return inodes
+
+
+@dataclass(frozen=True)
+class TcpSocket:
+    """One TCP socket of a network namespace: local and remote port, state and inode.
+
+    ``state`` is the kernel's name: ``LISTEN``, ``ESTABLISHED``, ``TIME_WAIT``...
+    """
+
+    local_port: int
+    remote_port: int
+    state: str
+    inode: int
+
+
+_TCP_STATES = {
+    "01": "ESTABLISHED", "02": "SYN_SENT", "03": "SYN_RECV", "04": "FIN_WAIT1", "05": "FIN_WAIT2",
+    "06": "TIME_WAIT", "07": "CLOSE", "08": "CLOSE_WAIT", "09": "LAST_ACK", "0A": "LISTEN", "0B": "CLOSING",
+}
+
+
+def tcp_sockets(pid: int) -> list[TcpSocket]:
+    """Every TCP socket (IPv4 and IPv6) of the network namespace ``pid`` is in, as the kernel lists
+    them in ``/proc/<pid>/net/tcp``; empty when it is gone."""
+    sockets = []
+    for table in ("tcp", "tcp6"):
+        try:
+            lines = (_PROC / str(pid) / "net" / table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) < 10:
+                continue
+            local, remote = int(fields[1].rsplit(":", 1)[1], 16), int(fields[2].rsplit(":", 1)[1], 16)
+            sockets.append(TcpSocket(local, remote, _TCP_STATES.get(fields[3], fields[3]), int(fields[9])))
+    return sockets

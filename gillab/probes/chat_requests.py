@@ -6,6 +6,9 @@ student's code had several requests in flight at once, and that it survives a fa
   ``gather`` requests in flight releases the gate at once, however slow the machine; one that sends
   them one at a time waits once and shows a single request in flight. No clock is compared with
   another: the server's log of arrivals and departures is the evidence.
+- While ``gillab grade`` grades, the gate does not open by itself when it is full: the grader's
+  witness (:mod:`gillab.grading.witness`) first counts the held connections in the kernel's own
+  TCP table, where code in the kernel cannot make them up, then releases them.
 - :func:`check_in_flight` reads that log; :func:`finishes_within` bounds a call that must not hang;
   :func:`check_dashboard` says what is wrong with a ``load_dashboard`` result.
 
@@ -22,10 +25,12 @@ Failures raise :class:`~gillab.probes.verdicts.GradingFailure` with a message th
 
 from __future__ import annotations
 
+import json
 import threading
 
 from .._validate import require_int, require_positive_number
 from ..chat.server import ChatServer
+from . import evidence
 from .verdicts import GradingFailure, check_equal
 
 __all__ = ["GatedChatServer", "check_in_flight", "finishes_within", "call_dashboard", "check_dashboard", "GATE_WAIT_S"]
@@ -47,6 +52,16 @@ class GatedChatServer(ChatServer):
         self._arrived = 0
         self._gate_open = False
         self._met = False
+        self._evidence = None  # the witness's folder for this server, while a grader watches
+
+    def start(self) -> GatedChatServer:
+        """Start as a ChatServer does; while a grader watches, tell its witness which port to watch."""
+        super().start()
+        witness = evidence.witness_folder()
+        if witness is not None and self._evidence is None:
+            self._evidence = evidence.new_probe_folder("requests", witness)
+            (self._evidence / "spec.json").write_text(json.dumps({"port": self.port, "gather": self.gather}))
+        return self
 
     @property
     def gate_met(self) -> bool:
@@ -59,6 +74,11 @@ class GatedChatServer(ChatServer):
         with self._gate:
             self._arrived += 1
             if not self._gate_open and self._arrived >= self.gather:
+                if self._evidence is not None:
+                    # the grader's witness counts the connections in this kernel's own TCP table
+                    # while all of them are held here, then lets them go
+                    evidence.touch(self._evidence / "gathered")
+                    evidence.wait_for(self._evidence, ("released",), self.wait_s)
                 self._gate_open = self._met = True
                 self._gate.notify_all()
             elif not self._gate.wait_for(lambda: self._gate_open, timeout=self.wait_s):

@@ -11,6 +11,13 @@ reads what the probe saw:
   summing, each call waits at a *rendezvous* until the requested number of workers are inside at
   the same moment, or gives up after a bounded wait. A pool that truly runs ``k`` chunks at once
   meets it whatever the machine's speed; a serial loop never can, and pays the wait only once.
+
+The verdict itself is :func:`gillab.probes.chunk_rules.chunk_verdict`. While ``gillab grade``
+grades, the records go to the grader's witness folder (:mod:`gillab.probes.evidence`): the witness
+outside the kernel decides the rendezvous after checking ``/proc``, reads each thread's CPU time
+when its call ends, and applies the same rules itself. A patched :meth:`ChunkRun.check` can change
+only the message in the kernel, not the grade.
+
 :mod:`gillab.probes.chat_requests` does the same for requests to the chat server,
 :mod:`gillab.probes.tripwire` catches work handed to the course's own helpers.
 
@@ -37,46 +44,26 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 import threading
 import time
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 from .._validate import require_int, require_positive_number
 from ..measure import workloads
+from . import evidence
 from ._binding import replaced
+from .chunk_rules import KINDS, Call, chunk_verdict, coverage_problem, most_at_once
 from .verdicts import GradingFailure
 
 __all__ = ["Call", "ChunkProbe", "ChunkRun", "probe_chunks", "KINDS", "WAIT_S"]
 
-#: What a probed run must show: chunks on threads of the caller's process, or in other processes.
-KINDS = ("threads", "processes")
 #: How long a call waits at the rendezvous for the other workers. Only a run that cannot meet it
 #: (a serial one) waits this long, once; a parallel run passes as soon as its workers are in.
 #: Processes get longer: a pool's first call starts its workers (seconds on a loaded 1-CPU machine).
 WAIT_S = {"threads": 5.0, "processes": 20.0}
-_POLL_S = 0.005
 # the course's real functions, taken before any probe replaces them (a forked worker inherits this)
 _originals: dict[tuple[str, str], object] = {}
-
-
-@dataclass(frozen=True)
-class Call:
-    """One call of a probed function: who made it (process, native thread), on what, and when."""
-
-    pid: int
-    thread_id: int
-    lo: int
-    hi: int
-    start: float
-    end: float
-
-
-def _touch(path: Path) -> None:
-    with contextlib.suppress(OSError):  # the folder is gone: the grader has stopped listening
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o644))
 
 
 class ChunkProbe:
@@ -85,23 +72,16 @@ class ChunkProbe:
     Picklable (a module-level class whose state is plain data) so that joblib's workers can run it;
     there it records into the same folder. ``kind`` says which calls count as workers: calls on
     threads of ``caller_pid`` other than ``caller_thread`` ("threads"), or calls in processes other
-    than ``caller_pid`` ("processes"). Calls that do not count never wait.
+    than ``caller_pid`` ("processes"). Calls that do not count never wait. ``witnessed``: a grader's
+    witness decides the rendezvous and acknowledges each call (:mod:`gillab.probes.evidence`).
     """
 
-    def __init__(
-        self,
-        folder,
-        module: str,
-        name: str,
-        kind: str,
-        workers: int,
-        caller_pid: int,
-        caller_thread: int,
-        wait_s: float,
-    ):
+    def __init__(self, folder, module: str, name: str, kind: str, workers: int, caller_pid: int,
+                 caller_thread: int, wait_s: float, witnessed: bool = False):
         self.folder, self.module, self.name = str(folder), module, name
         self.kind, self.workers, self.wait_s = kind, workers, wait_s
         self.caller_pid, self.caller_thread = caller_pid, caller_thread
+        self.witnessed = witnessed
         self.__name__ = name  # joblib.delayed and reprs read it
 
     def __repr__(self) -> str:
@@ -125,22 +105,28 @@ class ChunkProbe:
 
     def _rendezvous(self, identity: str) -> None:
         folder = Path(self.folder)
-        _touch(folder / f"arrive-{identity}")
+        evidence.touch(folder / f"arrive-{identity}")
+        if self.witnessed:
+            # the witness writes "met" once /proc shows that many distinct workers alive; this
+            # side only gives up, so that a serial program waits once, not forever
+            if evidence.wait_for(folder, ("met", "gave-up"), self.wait_s) is None:
+                evidence.touch(folder / "gave-up")
+            return
         deadline = time.monotonic() + self.wait_s
         while True:
             try:
                 names = os.listdir(folder)
             except OSError:
-                return  # the grader has finished: do not hold a straggler
+                return  # the run has ended: do not hold a straggler
             if "met" in names or "gave-up" in names:
                 return
             if sum(name.startswith("arrive-") for name in names) >= self.workers:
-                _touch(folder / "met")
+                evidence.touch(folder / "met")
                 return
             if time.monotonic() > deadline:
-                _touch(folder / "gave-up")
+                evidence.touch(folder / "gave-up")
                 return
-            time.sleep(_POLL_S)
+            time.sleep(evidence.POLL_S)
 
     def __call__(self, lo, hi):
         pid, thread = os.getpid(), threading.get_native_id()
@@ -155,12 +141,15 @@ class ChunkProbe:
             temporary = Path(self.folder) / f".{name}"
             temporary.write_text(json.dumps(record))
             os.replace(temporary, Path(self.folder) / f"call-{name}.json")  # readers never see half a record
+        if self.witnessed:
+            # the witness reads this thread's CPU time before the thread may end
+            evidence.wait_for(Path(self.folder), (f"ack-{name}",), evidence.ACK_WAIT_S)
         return result
 
 
 class ChunkRun:
     """What a probed run did: ``calls`` (after the ``with`` block), ``met`` (the rendezvous), and
-    :meth:`check`, which turns them into a verdict."""
+    :meth:`check`, which turns them into a verdict (:func:`gillab.probes.chunk_rules.chunk_verdict`)."""
 
     def __init__(self, kind: str, workers: int, name: str, caller_pid: int, caller_thread: int):
         self.kind, self.workers, self.name = kind, workers, name
@@ -168,102 +157,23 @@ class ChunkRun:
         self.calls: list[Call] = []
         self.met = False
 
-    # --- facts ------------------------------------------------------------------------------
-    def _in_caller_thread(self) -> list[Call]:
-        return [call for call in self.calls if (call.pid, call.thread_id) == (self.caller_pid, self.caller_thread)]
-
-    def _in_caller_process(self) -> list[Call]:
-        return [call for call in self.calls if call.pid == self.caller_pid]
-
     def most_at_once(self) -> int:
         """The most calls in progress at the same moment (their start..end intervals overlapping)."""
-        events = sorted([(call.start, 1) for call in self.calls] + [(call.end, -1) for call in self.calls])
-        peak = current = 0
-        for _, change in events:
-            current += change
-            peak = max(peak, current)
-        return peak
+        return most_at_once(self.calls)
 
     def coverage_problem(self, start: int, stop: int) -> str | None:
         """Why the chunks given to the function do not cover ``[start, stop)`` exactly once, or None."""
-        chunks = sorted((call.lo, call.hi) for call in self.calls if call.hi != call.lo)
-        position = start
-        for lo, hi in chunks:
-            if lo != position or hi < lo:
-                break
-            position = hi
-        else:
-            if position == stop:
-                return None
-        shown = ", ".join(f"({lo}, {hi})" for lo, hi in chunks[:8]) + (", ..." if len(chunks) > 8 else "")
-        return (
-            f"the chunks it gave {self.name} do not cover {start}..{stop - 1} exactly once: they were {shown or 'none'}"
-        )
+        return coverage_problem(self.calls, self.name, start, stop)
 
-    # --- verdict ----------------------------------------------------------------------------
     def check(self, function_name: str, start: int, stop: int) -> None:
         """Raise :class:`GradingFailure` unless ``function_name`` summed ``[start, stop)`` with the
         probed function in ``workers`` workers of the right kind, all of them at the same moment."""
-        name, workers = self.name, self.workers
-        if not self.calls:
-            raise GradingFailure(
-                f"{function_name} never called {name}: sum each chunk with {name}(lo, hi), the function "
-                f"imported at the top of the notebook. (A formula or a fixed answer gives the right "
-                f"number, but cannot show that the work ran in parallel.)"
-            )
-        if self.kind == "threads":
-            self._check_threads(function_name)
-        else:
-            self._check_processes(function_name)
-        problem = self.coverage_problem(start, stop)
+        problem = chunk_verdict(
+            self.calls, kind=self.kind, workers=self.workers, met=self.met, caller_pid=self.caller_pid,
+            caller_thread=self.caller_thread, name=self.name, function_name=function_name, start=start, stop=stop,
+        )
         if problem:
-            raise GradingFailure(f"{function_name}: {problem}. Give each number to exactly one chunk.")
-        if not self.met:
-            where = "threads" if self.kind == "threads" else "worker processes"
-            raise GradingFailure(
-                f"{function_name} never had {workers} chunks in progress at the same time on {workers} "
-                f"{where}: at most {self.most_at_once()} of its {len(self.calls)} calls of {name} overlapped. "
-                f"Start every worker before you wait for any (submit every chunk before asking for a "
-                f"result, or start all threads before joining one)."
-            )
-
-    def _check_threads(self, function_name: str) -> None:
-        own = self._in_caller_thread()
-        if own:
-            raise GradingFailure(
-                f"{function_name} summed {len(own)} of its {len(self.calls)} chunks on the notebook's own "
-                f"thread: each chunk must be summed by {self.name} on a thread you start (threading.Thread "
-                f"or ThreadPoolExecutor), and {function_name} only adds up what the threads found."
-            )
-        elsewhere = [call for call in self.calls if call.pid != self.caller_pid]
-        if elsewhere:
-            raise GradingFailure(
-                f"{function_name} ran {len(elsewhere)} of its {len(self.calls)} chunks in other processes: "
-                f"this part is about threads in the notebook's own process (threading.Thread or "
-                f"concurrent.futures.ThreadPoolExecutor); processes are the next part."
-            )
-
-    def _check_processes(self, function_name: str) -> None:
-        own = self._in_caller_process()
-        if len(own) == len(self.calls):
-            threads = {call.thread_id for call in own} - {self.caller_thread}
-            if threads:
-                raise GradingFailure(
-                    f"{function_name} ran every chunk in the notebook's own process, on threads: threads "
-                    f'(joblib\'s threading backend too, backend="threading" or prefer="threads") share this '
-                    f"process, where the GIL lets one thread run Python at a time. Let joblib.Parallel use "
-                    f"worker processes (its default backend, loky)."
-                )
-            raise GradingFailure(
-                f"{function_name} ran every chunk in the notebook's own process: did you hand the work "
-                f"to joblib.Parallel? Give it one delayed({self.name})(lo, hi) per chunk."
-            )
-        if own:
-            raise GradingFailure(
-                f"{function_name} ran {len(own)} of its {len(self.calls)} chunks in the notebook's own "
-                f"process: every chunk must go to joblib's worker processes, and {function_name} only "
-                f"adds up what they return."
-            )
+            raise GradingFailure(problem)
 
 
 @contextlib.contextmanager
@@ -285,9 +195,11 @@ def probe_chunks(namespace: dict, kind: str, workers: int, function=workloads.co
     if not callable(function) or isinstance(function, ChunkProbe):
         raise TypeError(f"function must be a course function such as count_sum, got {function!r}")
     _originals[(function.__module__, function.__name__)] = function
-    folder = Path(tempfile.mkdtemp(prefix="gillab-probe-"))
+    witness = evidence.witness_folder()
+    folder = evidence.new_probe_folder("chunks", witness)
     caller_pid, caller_thread = os.getpid(), threading.get_native_id()
-    probe = ChunkProbe(folder, function.__module__, function.__name__, kind, workers, caller_pid, caller_thread, wait_s)
+    probe = ChunkProbe(folder, function.__module__, function.__name__, kind, workers, caller_pid, caller_thread,
+                       wait_s, witnessed=witness is not None)
     run = ChunkRun(kind, workers, function.__name__, caller_pid, caller_thread)
     try:
         with replaced(namespace, function, probe):
@@ -297,7 +209,8 @@ def probe_chunks(namespace: dict, kind: str, workers: int, function=workloads.co
         run.met = "met" in names
         calls = []
         for record in sorted(folder.glob("call-*.json")):
-            with contextlib.suppress(OSError, ValueError):
+            with contextlib.suppress(OSError, ValueError, TypeError):
                 calls.append(Call(**json.loads(record.read_text())))
         run.calls = sorted(calls, key=lambda call: call.start)
-        shutil.rmtree(folder, ignore_errors=True)
+        if witness is None:
+            shutil.rmtree(folder, ignore_errors=True)  # a witness's folder is the witness's to remove

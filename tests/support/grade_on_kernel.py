@@ -4,7 +4,7 @@ temporary course copy (tests/support/problem_set_course.py), and write what happ
 Run it with the course's .venv Python, where nbgrader is installed, whichever Python runs the tests
 (the free-threaded venv of `make test-ft` cannot install nbgrader on Python 3.13)::
 
-    .venv/bin/python tests/support/grade_on_kernel.py KERNEL FOLDER ASSIGNMENT [ASSIGNMENT ...]
+    cd tests && ../.venv/bin/python -m support.grade_on_kernel KERNEL FOLDER ASSIGNMENT [ASSIGNMENT ...]
 
 The copy's ``grader/nbgrader_config.py`` gets one more line, ``c.Execute.kernel_name = KERNEL``, as an
 instructor who grades on that kernel would add (nbgrader otherwise takes the kernel named in the

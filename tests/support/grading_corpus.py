@@ -49,6 +49,7 @@ DEMO = AssignmentUnderTest(
 PS1 = AssignmentUnderTest(
     "ps1_parallel_sum", "parallel_sum", REPO / "solutions" / "ps1_parallel_sum", target="threaded_sum"
 )
+PS2 = AssignmentUnderTest("ps2_io_threads", "io_threads", REPO / "solutions" / "ps2_io_threads", target="fetch_all")
 
 DUE = "2026-01-15 17:00:00 UTC"
 LATE_CONFIG = """

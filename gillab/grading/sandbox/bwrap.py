@@ -52,6 +52,7 @@ __all__ = [
     "bwrap_command",
     "check_bwrap",
     "python_paths",
+    "interpreter_paths",
 ]
 
 SANDBOX_HOME = "/home/student"
@@ -149,6 +150,17 @@ def python_paths() -> tuple:
     paths = {sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix}
     paths.add(str(Path(os.path.realpath(sys.executable)).parent.parent))
     paths.add(str(Path(gillab.__file__).resolve().parent))
+    return tuple(sorted(paths))
+
+
+def interpreter_paths(executable: str) -> tuple:
+    """The host paths a kernel started as ``executable`` needs to read: its virtual environment and
+    the Python installation that environment was made from (a kernel of another interpreter, such
+    as the free-threaded one of ``make ft-kernel``, lives outside this Python's paths)."""
+    executable = Path(executable)
+    if not executable.is_absolute():
+        return ()
+    paths = {str(executable.parent.parent), str(Path(os.path.realpath(executable)).parent.parent)}
     return tuple(sorted(paths))
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Any
 
-from .bwrap import bwrap_command
+from .bwrap import bwrap_command, interpreter_paths, python_paths
 
 __all__ = ["SandboxKernelManager"]
 
@@ -39,4 +39,6 @@ class SandboxKernelManager(AsyncKernelManager):
             return command
         assert self.kernel_spec is not None
         self.kernel_spec.interrupt_mode = "message"
-        return bwrap_command(command, self.sandbox)
+        read_only = (self.sandbox.read_only if self.sandbox.read_only is not None else python_paths())
+        settings = self.sandbox.with_(read_only=tuple(read_only) + interpreter_paths(command[0]))
+        return bwrap_command(command, settings)
