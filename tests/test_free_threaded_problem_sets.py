@@ -161,3 +161,46 @@ def test_threaded_sum_computes_its_two_chunks_at_the_same_instant_on_the_free_th
         )
     finally:
         kernel.shutdown()
+
+
+# --- gillab grade (sandbox and witness) on the free-threaded kernel ------------------------------------
+@pytest.fixture(scope="module")
+def graded_by_gillab(tmp_path_factory):
+    """The legitimate fixtures of both problem sets graded by `gillab grade autograde` (run from .venv,
+    sandboxed, with the witness) in course copies whose config names the free-threaded kernel."""
+    import support.grading_corpus as corpus
+
+    from gillab.grading.outcome import load_outcomes
+    from gillab.grading.submissions import write_submission
+
+    require_free_threaded_tests()
+    gillab = [str(MAIN_VENV / "bin" / "python"), "-m", "gillab", "grade"]
+    results = {}
+    for assignment, under_test in {"ps1_parallel_sum": corpus.PS1, "ps2_io_threads": corpus.PS2}.items():
+        course = corpus.make_course(tmp_path_factory.mktemp(f"ft-{assignment}"), under_test)
+        with open(course / "grader" / "nbgrader_config.py", "a") as config:
+            config.write(f"\nc.Execute.kernel_name = {KERNEL_NAME!r}\n")
+        subprocess.run([*gillab, "release", assignment, "--course", str(course)], check=True, capture_output=True,
+                       env=kernel_environment(), timeout=600)
+        legitimate = [case for case, spec in expected(assignment)["cases"].items()
+                      if spec["total"] == full_marks(assignment) and spec["status"] == "graded"]
+        for case in legitimate:
+            notebook = nbformat.read(FIXTURES / assignment / f"{case}.ipynb", as_version=4)
+            write_submission(course / "grader" / "submitted", case, assignment, ASSIGNMENTS[assignment], notebook)
+        done = subprocess.run([*gillab, "autograde", assignment, "--jobs", "2", "--course", str(course)],
+                              capture_output=True, text=True, env=kernel_environment(), timeout=NBGRADER_TIMEOUT_S)
+        results[assignment] = (course, legitimate, load_outcomes(course / "grader" / "outcomes", assignment), done)
+    return results
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_gillab_grade_gives_every_legitimate_variant_full_marks_on_the_free_threaded_kernel(graded_by_gillab,
+                                                                                           assignment):
+    course, legitimate, outcomes, done = graded_by_gillab[assignment]
+    assert len(legitimate) > 1 and set(outcomes) == set(legitimate), done.stderr[-3000:]
+    for case in legitimate:
+        outcome = outcomes[case]
+        assert outcome.status == "graded" and outcome.score == full_marks(assignment), (case, outcome.summary())
+        autograded = course / "grader" / "autograded" / case / assignment / f"{ASSIGNMENTS[assignment]}.ipynb"
+        evidence = nbformat.read(autograded, as_version=4).metadata["gillab_grading"]["evidence"]
+        assert evidence and all(entry["passed"] for entries in evidence.values() for entry in entries), case

@@ -165,3 +165,18 @@ def test_the_witness_evidence_is_kept_in_the_autograded_notebook(graded):
     assert [entry["passed"] for entry in threads] == [True, True]
     assert len(threads[1]["observed"]["cpu_ns"]) == 5  # the hidden test's five threads, each seen working
     json.dumps(evidence)
+
+
+def test_the_solutions_keep_full_marks_with_the_witness_under_a_one_cpu_quota(tmp_path, binder_sim):
+    """Binder's one CPU: the witness and the workers it waits for share it, and nothing times out."""
+    for assignment, under_test in UNDER_TEST.items():
+        course = corpus.released_course(tmp_path / assignment, under_test)
+        notebook = nbformat.read(FIXTURES / assignment / "solution.ipynb", as_version=4)
+        write_submission(course / "grader" / "submitted", "solution", assignment, ASSIGNMENTS[assignment], notebook)
+        command = [str(binder_sim), "--cpus", "1", "--", sys.executable, "-m", "gillab", "grade", "autograde",
+                   assignment, "--course", str(course)]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=1800)
+        outcome = load_outcomes(course / "grader" / "outcomes", assignment).get("solution")
+        assert outcome is not None and outcome.status == "graded", done.stderr[-3000:]
+        scores = read_scores(course, assignment)["solution"]
+        assert not mismatches(expected(assignment)["cases"]["solution"]["scores"], scores), outcome.summary()

@@ -11,6 +11,11 @@ converter (``Autograde.autograde_preprocessors``); every other step stays nbgrad
   nbgrader then records no grade at all): cells that could not run get an error output, so their
   tests score zero while the cells before keep their points, and grading goes on;
 - output beyond ``max_output_bytes`` per cell is dropped while it arrives (errors are kept);
+- each test cell the source notebook declares as evidence runs under the witness's eyes
+  (:mod:`gillab.grading.witness`): the witness's verdict counts (a test it did not see pass gets an
+  error output, so it scores zero), a test the kernel passed but the witness did not is recorded as
+  a disagreement, and with ``withhold_evidence`` (the tamper scan found something) every witnessed
+  test gets a ``WithheldForReview`` error until the instructor decides (:mod:`gillab.grading.review`);
 - the outcome (status, reason, notes; see :mod:`gillab.grading.outcome`) goes into the notebook's
   metadata under ``gillab_grading``; the parent turns the final outcome into a "Grading note" at
   the top of the autograded notebook (:func:`gillab.grading.feedback.add_grading_note`).

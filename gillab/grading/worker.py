@@ -4,6 +4,11 @@ The parent (:mod:`gillab.grading.pool`) starts ``python -m gillab.grading.worker
 --slot K``, writes one job per line (JSON) to its stdin and reads one result per line from fd N.
 Importing nbgrader costs about 2 s of CPU; a worker pays it once, not once per submission.
 
+Before anything runs, the worker reads the submission with the tamper scan
+(:mod:`gillab.grading.tamper_scan`) and the instructor's source notebooks for the evidence each
+test cell must show (:mod:`gillab.grading.witness`); a finding, or a disagreement between a test in
+the kernel and the witness, gives the status ``needs review``.
+
 For each job the worker builds a private copy of what nbgrader needs (the submission, a link to
 the assignment's source folder, a snapshot of the gradebook) in a fresh folder, runs nbgrader's
 own ``Autograde`` converter there with :class:`gillab.grading.execute.SandboxedExecute` in place
