@@ -115,6 +115,11 @@ def add_parser(subparsers) -> None:
     )
     export.add_argument("--csv", required=True, metavar="FILE", help="the CSV file to write ('-' for the terminal)")
     export.add_argument("--assignment", action="append", metavar="NAME", help="only this assignment (repeatable)")
+    export.add_argument(
+        "--format", choices=("plain", "canvas"), default="plain",
+        help="plain: one row per student and assignment, with statuses (default); canvas: Canvas's gradebook import",
+    )
+    export.add_argument("--roster", metavar="CSV", help="the class list (id,name,email): needed by --format canvas")
 
     report = steps.add_parser("report", parents=[common], help="score histogram and per-test pass rates (PNG and HTML)")
     report.add_argument("assignment")
@@ -188,11 +193,27 @@ def _feedback(course, args) -> int:
 
 
 def _export(course, args) -> int:
+    if args.format == "canvas":
+        return _export_canvas(course, args)
     from .export import export_csv
 
     rows = export_csv(course, args.csv, assignments=args.assignment)
     if args.csv != "-":
         print(f"Wrote {rows} row(s) to {args.csv}")
+    return 0
+
+
+def _export_canvas(course, args) -> int:
+    from .canvas_export import write_canvas_csv
+
+    if not args.roster:
+        raise ValueError("--format canvas needs --roster FILE (the class list, columns id,name,email)")
+    export = write_canvas_csv(course, args.csv, args.roster, assignments=args.assignment)
+    if args.csv != "-":
+        print(f"Wrote {len(export.rows) - 2} student row(s) to {args.csv} for Canvas's gradebook import "
+              "(Grades > Import)")
+    if export.summary():
+        print(export.summary(), file=sys.stderr)
     return 0
 
 
