@@ -211,6 +211,9 @@ class Classroom:
         os.chmod(settings.hub_dir, 0o700)
         venv = classroom_venv(self.course_root)
         proxy = install_proxy(self.course_root, settings.state_dir / "proxy")
+        runtime = settings.hub_dir / "runtime.json"
+        if self.running_pid() is None:  # what a stopped classroom's commands need: its environment
+            runtime.write_text(json.dumps({"venv": str(venv), "proxy": str(proxy)}, indent=2))
         made = self.add_students(roster)
         ensure_exchange(settings.exchange_root, settings.course_id, settings.instructor, settings.instructors_group)
         write_user_config(settings, venv)

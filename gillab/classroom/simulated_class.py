@@ -36,7 +36,8 @@ def submit_at_once(python: Path, config_dir: Path, assignment: str, notebook: st
     """Every student in ``answers`` ({id: notebook text}) fetches ``assignment`` if needed, writes
     the answer as ``<notebook>.ipynb`` (plus a file of ``extra_bytes[id]`` bytes), then all submit
     at the same moment. ``student_flag`` ({id: other id}) submits with ``--student=other``.
-    Returns one result per student: ``student``, ``ok``, ``error``, ``start``, ``end``, ``timestamp``."""
+    Returns one result per student: ``student``, ``ok``, ``error``, ``ready`` (waiting from then),
+    ``start`` and ``end`` of the submit (epoch seconds), ``timestamp`` (nbgrader's, of the submission)."""
     plan = {
         "config_dir": str(config_dir), "assignment": assignment, "notebook": notebook,
         "students": [{"id": student, "answer": text, "extra_bytes": (extra_bytes or {}).get(student, 0),
@@ -61,7 +62,8 @@ def _load_config(config_dir: str):
 
 def _student(plan: dict, student: dict, ready_w: int, go_r: int, result_w: int) -> None:
     """The forked process of one student: becomes that user, fetches, writes, waits, submits."""
-    outcome = {"student": student["id"], "ok": False, "error": "", "start": None, "end": None, "timestamp": None}
+    outcome = {"student": student["id"], "ok": False, "error": "", "ready": None, "start": None, "end": None,
+               "timestamp": None}
     signalled = False
     try:
         entry = pwd.getpwnam(student["id"])
@@ -95,6 +97,7 @@ def _student(plan: dict, student: dict, ready_w: int, go_r: int, result_w: int) 
         if student["extra_bytes"]:
             with open(folder / "data.bin", "wb") as stream:
                 stream.truncate(student["extra_bytes"])
+        outcome["ready"] = time.time()
         os.write(ready_w, b"1")
         signalled = True
         os.read(go_r, 1)  # returns for every student at once, when the root process closes the other end
