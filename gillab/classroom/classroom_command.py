@@ -62,6 +62,8 @@ def add_parser(subparsers) -> None:
     start.add_argument("--roster", metavar="CSV", help="add the students of this roster (columns id,name,email)")
     start.add_argument("--instructor", default="instructor", help="the instructor's user name (default: instructor)")
     start.add_argument("--share", metavar="FOLDER", help="exchange and shared configuration (default: /srv/gillab/COURSE_ID)")
+    start.add_argument("--groups", metavar="PREFIX", help="Unix groups PREFIX-students, PREFIX-instructors "
+                       "(default: the course id)")
     start.add_argument("--max-submission-mb", type=_megabytes, default=None, metavar="MB",
                        help="the largest submission (default: 20)")
     start.add_argument("--detach", action="store_true", help="return once the hub is ready; stop it with 'stop'")
@@ -83,7 +85,7 @@ def _classroom(args, for_start: bool):
         course_id = Course.load(root).coursedir().course_id
         settings = ClassroomSettings(
             state_dir=state, course_id=course_id, instructor=args.instructor, ip=args.ip, port=args.port,
-            share_dir=Path(args.share) if args.share else None,
+            share_dir=Path(args.share) if args.share else None, group_prefix=args.groups,
             max_submission_mb=args.max_submission_mb or DEFAULT_MAX_SUBMISSION_MB,
         )
     else:
