@@ -45,7 +45,9 @@ def _megabytes(text: str) -> int:
 def add_parser(subparsers) -> None:
     """Add ``classroom`` and its subcommands to the ``gillab`` parser's ``subparsers``."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--course", metavar="FOLDER", help="the course folder (default: the one containing this folder)")
+    common.add_argument(
+        "--course", metavar="FOLDER", help="the course folder (default: the one containing this folder)"
+    )
     common.add_argument("--state", metavar="FOLDER", help="the classroom's own files (default: COURSE/.classroom)")
     classroom = subparsers.add_parser(
         "classroom",
@@ -61,16 +63,23 @@ def add_parser(subparsers) -> None:
     start.add_argument("--port", type=_port, default=8000, help="the port students connect to (default: 8000)")
     start.add_argument("--roster", metavar="CSV", help="add the students of this roster (columns id,name,email)")
     start.add_argument("--instructor", default="instructor", help="the instructor's user name (default: instructor)")
-    start.add_argument("--share", metavar="FOLDER", help="exchange and shared configuration (default: /srv/gillab/COURSE_ID)")
+    start.add_argument(
+        "--share", metavar="FOLDER", help="exchange and shared configuration (default: /srv/gillab/COURSE_ID)"
+    )
     start.add_argument("--groups", metavar="PREFIX", help="Unix groups PREFIX-students, PREFIX-instructors "
                        "(default: the course id)")
     start.add_argument("--max-submission-mb", type=_megabytes, default=None, metavar="MB",
                        help="the largest submission (default: 20)")
     start.add_argument("--detach", action="store_true", help="return once the hub is ready; stop it with 'stop'")
-    steps.add_parser("stop", parents=[common], help="stop the hub, the proxy, every server, kernel and leftover process")
+    steps.add_parser(
+        "stop", parents=[common], help="stop the hub, the proxy, every server, kernel and leftover process"
+    )
     steps.add_parser("status", parents=[common], help="whether the classroom runs, where, and whose servers")
     add = steps.add_parser("add-students", parents=[common], help="create accounts for the students of a roster")
     add.add_argument("roster", help="a CSV file with the columns id,name,email")
+    bench = steps.add_parser("bench", parents=[common], help="time a classroom of its own: hub ready, N submissions "
+                             "at once, collect and autograde (a few minutes; removes its accounts)")
+    bench.add_argument("--students", type=_port, default=20, help="how many students submit at once (default: 20)")
     classroom.set_defaults(run=run, classroom_parser=classroom)
 
 
@@ -167,7 +176,14 @@ def _add_students(classroom, args) -> int:
     return 0
 
 
-_STEPS = {"start": _start, "stop": _stop, "status": _status, "add-students": _add_students}
+def _bench(classroom, args) -> int:
+    from .benchmark import format_benchmark, run_classroom_benchmark
+
+    print(format_benchmark(run_classroom_benchmark(classroom.course_root, students=args.students)))
+    return 0
+
+
+_STEPS = {"start": _start, "stop": _stop, "status": _status, "add-students": _add_students, "bench": _bench}
 
 
 def run(args) -> int:
@@ -182,8 +198,14 @@ def run(args) -> int:
     from .installs import InstallError
 
     try:
-        check_machine(need_node=args.step == "start")
-        classroom = _classroom(args, for_start=args.step == "start")
+        check_machine(need_node=args.step in ("start", "bench"))
+        if args.step == "bench":
+            from ..grading.course import find_course
+            from .hub import Classroom
+
+            classroom = Classroom(None, find_course(args.course))
+        else:
+            classroom = _classroom(args, for_start=args.step == "start")
         return _STEPS[args.step](classroom, args)
     except HubFailed as error:
         print(f"gillab classroom {args.step}: {error}", file=sys.stderr)

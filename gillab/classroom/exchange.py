@@ -2,7 +2,8 @@
 
 Layout and modes (:data:`gillab.classroom.settings.EXCHANGE_MODES`, from nbgrader 0.9.6's exchange
 code): ``<root>`` 1777 (root's, sticky), ``<root>/<course>`` and ``outbound/`` 755, ``inbound/``
-3733 and ``feedback/`` 711, all owned by the instructor and the group of the course's instructors. They are made here, before any release:
+3733 and ``feedback/`` 711, all owned by the instructor and the group of the course's instructors.
+They are made here, before any release:
 with a world-writable root, the first student to run ``mkdir <root>/<course>`` would otherwise own
 the course's folder. An existing folder is never changed or emptied: wrong owners or modes are
 reported, each with the command that fixes it, and the classroom does not start until they are
@@ -51,7 +52,8 @@ def exchange_problems(root: Path, course_id: str, instructor: str, group: str) -
     problems = []
     for parent in reversed(Path(root).parents):
         if parent.exists() and not os.stat(parent).st_mode & stat.S_IXOTH:
-            problems.append((f"{parent} cannot be entered by other users (mode {stat.S_IMODE(os.stat(parent).st_mode):04o}), "
+            mode = stat.S_IMODE(os.stat(parent).st_mode)
+            problems.append((f"{parent} cannot be entered by other users (mode {mode:04o}), "
                              "so no student can reach the exchange inside it", f"chmod o+x {parent}"))
     for role, path in exchange_folders(root, course_id).items():
         if not path.exists() and not path.is_symlink():

@@ -53,9 +53,8 @@ def install_proxy(course_root: Path, target: Path) -> Path:
     target = Path(target)
     executable = target / "node_modules" / ".bin" / "configurable-http-proxy"
     wanted = [(source / name).read_text() for name in ("package.json", "package-lock.json")]
-    have = [
-        (target / name).read_text() if (target / name).exists() else None for name in ("package.json", "package-lock.json")
-    ]
+    have = [(target / name).read_text() if (target / name).exists() else None
+            for name in ("package.json", "package-lock.json")]
     if executable.exists() and have == wanted:
         return executable
     if not shutil.which("npm"):

@@ -10,11 +10,13 @@ line, so that no class is half created.
 >>> students = parse_roster(io.StringIO("id,name,email\\nann,Ann Lee,ann@uni.example\\nbob,,\\n"))
 >>> [(s.id, s.name, s.sortable_name) for s in students]
 [('ann', 'Ann Lee', 'Lee, Ann'), ('bob', 'bob', 'bob')]
->>> parse_roster(io.StringIO("id,name,email\\nann,A,\\nAnn.Lee,B,\\nann,C,\\n"))
-Traceback (most recent call last):
-...
-gillab.classroom.roster.RosterError: <roster> has 2 problems:
-  line 3: id 'Ann.Lee' cannot be a Unix user name (lower-case letters, digits, _ and -, starting with a letter or _, at most 32 characters)
+>>> try:
+...     parse_roster(io.StringIO("id,name,email\\nann,A,\\nAnn.Lee,B,\\nann,C,\\n"))
+... except RosterError as error:
+...     print(str(error).replace(" (", "\\n  ("))
+<roster> has 2 problems:
+  line 3: id 'Ann.Lee' cannot be a Unix user name
+  (lower-case letters, digits, _ and -, starting with a letter or _, at most 32 characters)
   line 4: id 'ann' is already on line 2
 """
 

@@ -53,7 +53,8 @@ def submission_size_problem(folder: str, max_file_kb: int, max_dir_kb: int, igno
         return (f"{name} is {_megabytes(size)}, over the limit of {_megabytes(max_file_kb * 1000)} for one file "
                 f"(largest: {largest})")
     if total > max_dir_kb * 1000:
-        return f"the folder holds {_megabytes(total)}, over the limit of {_megabytes(max_dir_kb * 1000)} (largest: {largest})"
+        limit = _megabytes(max_dir_kb * 1000)
+        return f"the folder holds {_megabytes(total)}, over the limit of {limit} (largest: {largest})"
     return None
 
 
