@@ -70,7 +70,8 @@ def test_twenty_students_submit_at_once_and_every_submission_is_collected_graded
     assert [s for s, r in wave.items() if not r["ok"]] == [], wave
     # released together: no student started submitting before every student was ready
     assert min(r["start"] for r in wave.values()) >= max(r["ready"] for r in wave.values())
-    assert len({r["timestamp"] for r in wave.values()}) == 20
+    # each has nbgrader's timestamp (two can share a microsecond: they really were submitted at once)
+    assert all(r["timestamp"].endswith(" UTC") for r in wave.values())
 
     again = _submit(classroom, _answers(classroom, [first]))  # the resubmission, right this time
     spoof = _submit(classroom, _answers(classroom, [spoofer]), student_flag={spoofer: victim})
