@@ -2,6 +2,7 @@
 #   make lab    set everything up and open JupyterLab on the course (ARGS="--no-browser --port 8899")
 #   make test   set everything up and run every test
 #   make ft-kernel / make test-ft   the same course on a free-threaded (GIL-free) Python, built once
+#   make classroom / make classroom-stop   the course on a real JupyterHub on this Linux machine (root)
 # Dependencies are pinned in pyproject.toml only; scripts/setup-venv.sh reinstalls when it changes.
 
 PYTHON ?= python3
@@ -12,7 +13,7 @@ PYTEST_ARGS ?=
 BIN := $(VENV)/bin
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lab lint test doctor bench ft-kernel test-ft exercises stress-grading clean
+.PHONY: help setup lab lint test doctor bench ft-kernel test-ft exercises stress-grading classroom classroom-stop clean
 
 help:
 	@echo "make lab     set up .venv and open JupyterLab on the course (ARGS=\"--no-browser --port 8899\")"
@@ -24,6 +25,8 @@ help:
 	@echo "make test-ft    run every test on the free-threaded Python (PYTEST_ARGS=... to select)"
 	@echo "make exercises       regenerate exercises/ from solutions/ with nbgrader (instructors)"
 	@echo "make stress-grading  grade the full-mark submissions $(ROUNDS) times, here and under a 1-CPU quota"
+	@echo "make classroom       JupyterHub for a class on this Linux machine, as root (ARGS=\"--port 8080 --roster students.csv\"); Ctrl-C stops it"
+	@echo "make classroom-stop  stop it from another terminal: hub, proxy, every server, kernel and process of the class"
 	@echo "make clean   remove .venv and generated files"
 
 setup:
@@ -69,6 +72,16 @@ ft-kernel: setup
 test-ft: ft-kernel
 	@echo "==> Running every test on the free-threaded Python"
 	GILLAB_REQUIRE_FREE_THREADED=1 $(FT_VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# The classroom (gillab classroom, README "A classroom on one machine"): needs Linux, root, node and
+# npm; it says so, and what to do, where they are missing. Its Python environment is made by
+# scripts/classroom-venv.sh (outside the root user's home), its proxy installed from
+# deploy/local/package.json into .classroom/proxy/.
+classroom: setup
+	@$(BIN)/gillab classroom start $(ARGS)
+
+classroom-stop: setup
+	@$(BIN)/gillab classroom stop $(ARGS)
 
 clean:
 	rm -rf $(VENV) $(FT_VENV) .pytest_cache test-artifacts bench-results.json

@@ -2,7 +2,8 @@
 
 Each role adds its own subcommand with an ``add_parser(subparsers)`` function: ``doctor``
 (:mod:`gillab.machine.doctor`), ``lab`` (:mod:`gillab.launch`), ``bench``
-(:mod:`gillab.bench.bench_command`) and ``grade`` (:mod:`gillab.grading.grade_command`). Nothing heavy
+(:mod:`gillab.bench.bench_command`), ``grade`` (:mod:`gillab.grading.grade_command`) and ``classroom``
+(:mod:`gillab.classroom.classroom_command`). Nothing heavy
 is imported until a subcommand runs.
 """
 
@@ -17,12 +18,13 @@ __all__ = ["main"]
 def _build_parser() -> argparse.ArgumentParser:
     from . import launch
     from .bench import bench_command
+    from .classroom import classroom_command
     from .grading import grade_command
     from .machine import doctor
 
     parser = argparse.ArgumentParser(prog="gillab", description="GIL Lab: measure Python's GIL on your machine.")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for role in (doctor, launch, bench_command, grade_command):
+    for role in (doctor, launch, bench_command, grade_command, classroom_command):
         role.add_parser(subparsers)
     return parser
 

@@ -112,3 +112,22 @@ def test_makefile_installs_through_the_one_setup_script():
     assert "pip install" not in makefile, (
         "the Makefile must not install packages of its own: pins live in pyproject.toml"
     )
+
+
+def test_the_classroom_proxy_is_pinned_exactly_in_one_package_file_and_its_lock():
+    import json
+
+    package = json.loads((REPO / "deploy/local/package.json").read_text())
+    lock = json.loads((REPO / "deploy/local/package-lock.json").read_text())
+    version = package["dependencies"]["configurable-http-proxy"]
+    assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"deploy/local/package.json: pin an exact version, not {version!r}"
+    assert lock["packages"]["node_modules/configurable-http-proxy"]["version"] == version
+    assert lock["packages"][""]["dependencies"] == package["dependencies"], "package-lock.json is stale: npm install"
+    assert "configurable-http-proxy@" not in (REPO / "Makefile").read_text()
+
+
+def test_the_classroom_environment_installs_the_pins_of_pyproject():
+    script = (REPO / "scripts/classroom-venv.sh").read_text()
+    assert 'project["optional-dependencies"]["classroom"]' in script and 'project["dependencies"]' in script
+    assert "pip install" not in (REPO / "Makefile").read_text()
+    assert all("==" in r for r in pyproject()["project"]["optional-dependencies"]["classroom"])

@@ -6,7 +6,14 @@ Three kinds of source:
   folder per student (``s123456/`` with the assignment's notebooks and any data files);
 - a **zip** of such a folder (what a learning-management system download usually is);
 - nbgrader's **exchange**: the word ``exchange`` (the course's configured ``Exchange.root``), or
-  the path of an exchange root; nbgrader's own ``collect`` does the work there.
+  the path of an exchange root. Each student's newest submission in ``inbound`` is taken, as
+  nbgrader's own ``collect --update`` does, with two checks nbgrader lacks: a submission whose
+  files belong to another Unix user than the student it names is refused (``nbgrader submit
+  --student=other`` lets anyone submit under another's name; nbgrader's collect only warns), and
+  so is one over the course's size limit (``CourseDirectory.max_dir_size``). A refused submission
+  is left where it is and the student's newest acceptable one is taken instead. Every submission
+  seen, with its time, is appended to ``grader/logs/<assignment>/exchange-collect.log``: a
+  resubmission replaces the first in ``submitted/``, and the log keeps both times.
 
 A submission lands in ``grader/submitted/<student>/<assignment>/``. Its time comes from
 ``<student>.timestamp.txt`` (or ``timestamp.txt`` in the student's folder); without one nbgrader
@@ -17,7 +24,7 @@ records ``not a notebook`` for those, so the student hears about it.
 
 from __future__ import annotations
 
-import copy
+import pwd
 import re
 import shutil
 import stat
@@ -55,7 +62,9 @@ class CollectReport:
     unchanged: list = field(default_factory=list)
     skipped: list = field(default_factory=list)  # (name, reason)
     without_timestamp: list = field(default_factory=list)
-    warnings: list = field(default_factory=list)  # what nbgrader's exchange collect warned about
+    warnings: list = field(default_factory=list)
+    refused: list = field(default_factory=list)  # (exchange entry, reason)
+    history: dict = field(default_factory=dict)  # {student: [timestamps of every submission seen]}
 
     def summary(self) -> str:
         """What happened, for people."""
@@ -65,8 +74,13 @@ class CollectReport:
         ]
         for name, reason in self.skipped:
             lines.append(f"  skipped {name}: {reason}")
+        for name, reason in self.refused:
+            lines.append(f"  REFUSED {name}: {reason}")
+        for student, times in sorted(self.history.items()):
+            if len(times) > 1:
+                lines.append(f"  {student}: {len(times)} submissions ({'; '.join(times)}), the newest taken")
         for warning in self.warnings:
-            lines.append(f"  nbgrader: {warning}")
+            lines.append(f"  {warning}")
         if self.without_timestamp:
             lines.append(
                 f"  {len(self.without_timestamp)} submission(s) have no timestamp and count as on time: "
@@ -228,45 +242,129 @@ def _unwrap(root: Path, notebooks: list[str]) -> Path:
         root = children[0]
 
 
+_ENTRY = re.compile(r"^(?P<student>[^+]+)\+(?P<assignment>[^+]+)\+(?P<timestamp>[^+]+)(?:\+[^+]*)?$")
+
+
+def _exchange_inbound(course, root: str | None) -> Path:
+    configured = course.config.get("Exchange", {}).get("root")
+    base = root or configured
+    if not base:
+        raise ValueError(
+            f"the course's configuration ({course.config_file}) names no exchange (c.Exchange.root): "
+            "give the exchange's folder instead of 'exchange'"
+        )
+    inbound = Path(base) / course.coursedir().course_id / "inbound"
+    if not inbound.is_dir():
+        raise FileNotFoundError(
+            f"{inbound} does not exist: nothing was released into this exchange yet "
+            "(gillab grade release ASSIGNMENT --exchange)"
+        )
+    return inbound
+
+
+def _is_user(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
+
+
+def _ownership_problem(entry: Path, student: str) -> str | None:
+    """Why ``entry`` cannot be ``student``'s, judged by who owns its files; None if it can be, or
+    if ``student`` is not a user on this machine (then nothing can be judged)."""
+    try:
+        uid = pwd.getpwnam(student).pw_uid
+    except KeyError:
+        return None
+    for path in [entry, *sorted(entry.rglob("*"))]:
+        owner = path.lstat().st_uid
+        if owner != uid:
+            try:
+                name = pwd.getpwuid(owner).pw_name
+            except KeyError:
+                name = f"uid {owner}"
+            where = "the folder" if path == entry else str(path.relative_to(entry))
+            return (f"names {student} but {where} belongs to {name}: not collected (someone submitted under "
+                    f"another student's name, e.g. with nbgrader submit --student={student}); ask {student}")
+    return None
+
+
+def _size(entry: Path) -> int:
+    return sum(p.lstat().st_size for p in entry.rglob("*") if p.is_file() and not p.is_symlink())
+
+
 def _from_exchange(course, report: CollectReport, root: str | None) -> None:
-    before = {
-        student: _snapshot(course, student, report.assignment) for student in _students(course, report.assignment)
-    }
-    from nbgrader.apps.api import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
+    from datetime import datetime, timezone
 
-    config = copy.deepcopy(course.config)
-    if root is not None:
-        config.Exchange.root = root
-    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
-    result = api.collect(report.assignment)
-    if not result.get("success"):
-        detail = (result.get("error") or result.get("log") or "").strip().splitlines()[-3:]
-        raise RuntimeError("nbgrader's exchange collect failed:\n" + "\n".join(detail))
-    for line in (result.get("log") or "").splitlines():
-        if line.startswith("[WARNING]") or line.startswith("[ERROR]"):
-            report.warnings.append(line.split("]", 1)[1].strip())
-    for student in _students(course, report.assignment):
-        folder = course.folder("submitted", student, report.assignment)
-        if not (folder / "timestamp.txt").exists():
-            report.without_timestamp.append(student)
-        now = _snapshot(course, student, report.assignment)
-        if student not in before:
-            report.collected.append(student)
-        elif before[student] != now:
-            report.updated.append(student)
+    from nbgrader.utils import parse_utc
+
+    inbound = _exchange_inbound(course, root)
+    try:
+        entries = sorted(inbound.iterdir())
+    except PermissionError:
+        raise PermissionError(
+            f"cannot list {inbound}: run collect as the instructor who owns the exchange's course folder"
+        ) from None
+    limit = int(course.config.get("CourseDirectory", {}).get("max_dir_size", 100000)) * 1000
+    candidates: dict[str, list] = {}
+    log, unchecked = [], set()
+    for entry in entries:
+        match = _ENTRY.match(entry.name)
+        if not match or match["assignment"] != report.assignment or not entry.is_dir() or entry.is_symlink():
+            continue
+        student = match["student"]
+        try:
+            when = parse_utc(match["timestamp"])
+        except (ValueError, OverflowError, TypeError):
+            report.refused.append((entry.name, "its name holds no date and time"))
+            continue
+        if not valid_student_id(student):
+            reason = f"{student!r} is not a student id"
         else:
-            report.unchanged.append(student)
-
-
-def _students(course, assignment: str) -> list[str]:
-    root = course.folder("submitted")
-    return sorted(p.name for p in root.iterdir() if (p / assignment).is_dir()) if root.is_dir() else []
-
-
-def _snapshot(course, student: str, assignment: str) -> dict:
-    folder = course.folder("submitted", student, assignment)
-    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+            reason = _ownership_problem(entry, student)
+            if not _is_user(student):
+                unchecked.add(student)
+        if reason is None and _size(entry) > limit:
+            reason = (f"{_size(entry) / 1e6:.1f} MB, over the course's limit of {limit / 1e6:.1f} MB "
+                      "(CourseDirectory.max_dir_size): not collected; the student's earlier submission is taken")
+        if reason:
+            report.refused.append((entry.name, reason))
+            log.append((student, match["timestamp"], entry.name, f"refused: {reason}"))
+            continue
+        report.history.setdefault(student, []).append(match["timestamp"])
+        candidates.setdefault(student, []).append((when, entry))
+    if unchecked:
+        report.warnings.append(
+            f"owners not checked for {', '.join(sorted(unchecked))}: not users on this machine"
+        )
+    with tempfile.TemporaryDirectory(prefix="gillab-collect-") as scratch:
+        for student, found in sorted(candidates.items()):
+            found.sort(key=lambda item: item[0])
+            for _, older in found[:-1]:
+                log.append((student, older.name.split("+")[2], older.name, "older: replaced by a newer one"))
+            newest = found[-1][1]
+            staged = Path(scratch) / student
+            staged.mkdir()
+            try:
+                _copy_files(newest, staged, report, newest.name)
+            except OSError as error:
+                reason = f"cannot be read ({error.strerror}: {error.filename}): not collected"
+                report.refused.append((newest.name, reason))
+                log.append((student, newest.name.split("+")[2], newest.name, f"refused: {reason}"))
+                continue
+            if not (staged / "timestamp.txt").exists():
+                (staged / "timestamp.txt").write_text(newest.name.split("+")[2])
+            log.append((student, newest.name.split("+")[2], newest.name, "taken"))
+            _store(course, report, student, staged)
+    for times in report.history.values():
+        times.sort()
+    folder = course.logs_dir / report.assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    with open(folder / "exchange-collect.log", "a") as stream:
+        for student, when, name, what in sorted(log):
+            stream.write(f"{now}\t{student}\t{when}\t{name}\t{what}\n")
 
 
 def collect(course, assignment: str, source: str) -> CollectReport:

@@ -79,8 +79,9 @@ mistake, contact your instructor with this page.</p>
 """
 
 
-def feedback(course, assignment: str, students=None) -> dict:
-    """Write feedback for every graded student (or only ``students``); returns ``{student: path}``."""
+def feedback(course, assignment: str, students=None, exchange: bool = False) -> dict:
+    """Write feedback for every graded student (or only ``students``), and release it into the
+    exchange if asked; returns ``{student: paths}``."""
     outcomes = load_outcomes(course.outcomes_dir, assignment)
     if students:
         unknown = [student for student in students if student not in outcomes]
@@ -114,4 +115,11 @@ def feedback(course, assignment: str, students=None) -> dict:
                 stale.unlink()
             page.write_text(status_page(outcome))
             written[student] = [str(page)]
+    if exchange:
+        for student in students or [None]:
+            result = api.release_feedback(assignment, student)
+            if not result.get("success"):
+                detail = (result.get("error") or result.get("log") or "").strip().splitlines()[-3:]
+                raise RuntimeError(f"nbgrader could not release the feedback of {assignment} into the exchange:\n"
+                                   + "\n".join(detail))
     return written

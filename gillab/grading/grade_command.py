@@ -51,6 +51,9 @@ def add_parser(subparsers) -> None:
     release = steps.add_parser("release", parents=[common], help="generate the student version into exercises/")
     release.add_argument("assignment")
     release.add_argument("--due", metavar="DATE", help='due date for late penalties, e.g. "2026-03-01 17:00 UTC"')
+    release.add_argument(
+        "--exchange", action="store_true", help="also put it into nbgrader's exchange (students fetch it there)"
+    )
 
     collect = steps.add_parser(
         "collect", parents=[common], help="import submissions from a folder, a zip, or nbgrader's exchange"
@@ -117,12 +120,20 @@ def add_parser(subparsers) -> None:
     )
     feedback.add_argument("assignment")
     feedback.add_argument("--student", action="append", metavar="ID", help="only this student (repeatable)")
+    feedback.add_argument(
+        "--exchange", action="store_true", help="also release it into nbgrader's exchange (students fetch it there)"
+    )
 
     export = steps.add_parser(
         "export", parents=[common], help="write the grades, one row per student and assignment, with a status column"
     )
     export.add_argument("--csv", required=True, metavar="FILE", help="the CSV file to write ('-' for the terminal)")
     export.add_argument("--assignment", action="append", metavar="NAME", help="only this assignment (repeatable)")
+    export.add_argument(
+        "--format", choices=("plain", "canvas"), default="plain",
+        help="plain: one row per student and assignment, with statuses (default); canvas: Canvas's gradebook import",
+    )
+    export.add_argument("--roster", metavar="CSV", help="the class list (id,name,email): needed by --format canvas")
 
     report = steps.add_parser("report", parents=[common], help="score histogram and per-test pass rates (PNG and HTML)")
     report.add_argument("assignment")
@@ -140,8 +151,10 @@ def _limits(args):
 def _release(course, args) -> int:
     from .release import release
 
-    info = release(course, args.assignment, due=args.due)
+    info = release(course, args.assignment, due=args.due, exchange=args.exchange)
     print(f"Released {info['assignment']} into {info['release_dir']}: {', '.join(info['files'])}")
+    if info["exchange"]:
+        print(f"In the exchange: {info['exchange']} (students fetch it from JupyterLab's Assignments tab)")
     print(
         f"Notebooks: {', '.join(info['notebooks'])}; {info['max_score']:g} points; "
         f"due: {info['duedate'] or 'no due date'}"
@@ -210,19 +223,37 @@ def _review(course, args) -> int:
 def _feedback(course, args) -> int:
     from .feedback import feedback
 
-    written = feedback(course, args.assignment, students=args.student)
+    written = feedback(course, args.assignment, students=args.student, exchange=args.exchange)
     for student, path in written.items():
         print(f"{student}: {path}")
     print(f"Feedback for {len(written)} student(s) in {course.folder('feedback')}")
+    if args.exchange:
+        print("Released into the exchange: students fetch it from JupyterLab's Assignments tab (Fetch Feedback)")
     return 0
 
 
 def _export(course, args) -> int:
+    if args.format == "canvas":
+        return _export_canvas(course, args)
     from .export import export_csv
 
     rows = export_csv(course, args.csv, assignments=args.assignment)
     if args.csv != "-":
         print(f"Wrote {rows} row(s) to {args.csv}")
+    return 0
+
+
+def _export_canvas(course, args) -> int:
+    from .canvas_export import write_canvas_csv
+
+    if not args.roster:
+        raise ValueError("--format canvas needs --roster FILE (the class list, columns id,name,email)")
+    export = write_canvas_csv(course, args.csv, args.roster, assignments=args.assignment)
+    if args.csv != "-":
+        print(f"Wrote {len(export.rows) - 2} student row(s) to {args.csv} for Canvas's gradebook import "
+              "(Grades > Import)")
+    if export.summary():
+        print(export.summary(), file=sys.stderr)
     return 0
 
 

@@ -4,6 +4,9 @@ nbgrader's ``generate_assignment`` (through ``NbGraderAPI``) reads the source no
 ``solutions/<assignment>/``, writes the student version (solutions and hidden tests removed,
 outputs cleared) to ``exercises/<assignment>/``, and records the assignment's cells in the
 gradebook, which autograding needs. ``due`` sets the deadline that late penalties count from.
+With ``exchange``, nbgrader's ``release_assignment`` then puts that student version into the
+course's exchange (``Exchange.root`` of the course's configuration), where students fetch it from
+JupyterLab's Assignments tab; releasing again replaces it there (fetched copies are not touched).
 """
 
 from __future__ import annotations
@@ -29,8 +32,9 @@ def parse_due(text: str):
         ) from None
 
 
-def release(course, assignment: str, due: str | None = None) -> dict:
-    """Generate ``exercises/<assignment>`` from ``solutions/<assignment>``; returns what was made."""
+def release(course, assignment: str, due: str | None = None, exchange: bool = False) -> dict:
+    """Generate ``exercises/<assignment>`` from ``solutions/<assignment>`` (and put it into the
+    exchange); returns what was made."""
     source = course.folder("source", ".", assignment)
     if not source.is_dir() or not any(source.glob("*.ipynb")):
         available = sorted(p.name for p in source.parent.iterdir() if p.is_dir()) if source.parent.is_dir() else []
@@ -51,7 +55,9 @@ def release(course, assignment: str, due: str | None = None) -> dict:
         notebooks = sorted(notebook.name for notebook in found.notebooks)
         max_score = found.max_score
     released = course.folder("release", ".", assignment)
+    outbound = _to_exchange(course, assignment) if exchange else None
     return {
+        "exchange": outbound,
         "assignment": assignment,
         "release_dir": str(released),
         "notebooks": notebooks,
@@ -59,3 +65,25 @@ def release(course, assignment: str, due: str | None = None) -> dict:
         "duedate": duedate_text,
         "files": sorted(str(Path(p).relative_to(released)) for p in released.rglob("*") if p.is_file()),
     }
+
+
+def _to_exchange(course, assignment: str) -> str:
+    import copy
+
+    from nbgrader.apps.api import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    config = copy.deepcopy(course.config)
+    config.ExchangeReleaseAssignment.force = True  # a second release replaces the first
+    coursedir = CourseDirectory(config=config)
+    root = config.get("Exchange", {}).get("root")
+    if not root:
+        raise ValueError(
+            f"the course's configuration ({course.config_file}) names no exchange (c.Exchange.root): "
+            "make classroom adds it to the classroom's copy of the course; elsewhere add the line yourself"
+        )
+    result = NbGraderAPI(coursedir=coursedir, config=config).release_assignment(assignment)
+    if not result.get("success"):
+        detail = (result.get("error") or result.get("log") or "").strip().splitlines()[-3:]
+        raise RuntimeError(f"nbgrader could not put {assignment} into the exchange {root}:\n" + "\n".join(detail))
+    return str(Path(root) / coursedir.course_id / "outbound" / assignment)
