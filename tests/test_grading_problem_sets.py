@@ -180,3 +180,15 @@ def test_the_solutions_keep_full_marks_with_the_witness_under_a_one_cpu_quota(tm
         assert outcome is not None and outcome.status == "graded", done.stderr[-3000:]
         scores = read_scores(course, assignment)["solution"]
         assert not mismatches(expected(assignment)["cases"]["solution"]["scores"], scores), outcome.summary()
+
+
+def test_the_canvas_export_leaves_a_held_submission_blank_until_the_review(graded, tmp_path):
+    course = graded["ps2_io_threads"]["course"]
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name,email\nsolution,Sol Ution,s@example.org\npatched_server_log,Pat Ched,p@example.org\n")
+    done = gillab("export", "--format", "canvas", "--roster", str(roster), "--csv", "-", course=course)
+    assert done.returncode == 0, done.stderr
+    rows = {row["SIS Login ID"]: row for row in csv.DictReader(io.StringIO(done.stdout)) if row["SIS Login ID"]}
+    [column] = [name for name in rows["solution"] if name.startswith("ps2_io_threads")]
+    assert float(rows["solution"][column]) == sum(expected("ps2_io_threads")["autograded_points"].values())
+    assert rows["patched_server_log"][column] == ""

@@ -19,7 +19,8 @@ The format, from Canvas's own documentation and its importer:
 
 Here ``ID`` and ``SIS User ID`` are left blank (the roster has neither) and ``SIS Login ID`` is the
 roster id, so each student's Canvas login must be their id in the roster. The score is nbgrader's
-after the late penalty; blank where there is no submission or it is not graded yet. Students in
+after the late penalty; blank where there is no submission, it is not graded yet, or it needs
+review (its withheld points wait for ``gillab grade review``). Students in
 the gradebook but not in the roster get a row too (Canvas lists them as unknown), and both kinds
 of mismatch are reported.
 """
@@ -39,7 +40,8 @@ __all__ = ["CANVAS_STUDENT_COLUMNS", "POINTS_POSSIBLE", "canvas_table", "write_c
 CANVAS_STUDENT_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 #: The first cell of the row of points (Canvas's own export indents it with spaces).
 POINTS_POSSIBLE = "    Points Possible"
-_NO_SCORE = {"not submitted", "not graded yet"}
+#: A held submission's score is not final until the instructor's review: Canvas gets nothing yet
+_NO_SCORE = {"not submitted", "not graded yet", "needs review"}
 
 
 @dataclass
