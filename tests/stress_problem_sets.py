@@ -10,7 +10,8 @@ Not part of ``make test`` (the name does not start with ``test_``); run it with
 
 Each round is a separate student in the same ``nbgrader autograde`` run, so every submission gets a
 fresh kernel (and fresh joblib workers), exactly as in real grading. Once on this machine as it is,
-once under a Binder-like 1-CPU quota.
+once under a Binder-like 1-CPU quota; then the same with ``gillab grade autograde --jobs 2``
+(sandboxed, with the witness), where each submission must also end with its expected status.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def check_every_round(graded, label: str, seconds: float) -> None:
         cases = expected(assignment)["cases"]
         for student, scores in sorted(grading.scores.items()):
             case = student.rsplit("-r", 1)[0]
-            wrong = mismatches(cases[case]["scores"], scores)
+            wrong = mismatches(cases[case]["plain_nbgrader_scores"], scores)
             counts[(assignment, "as expected" if not wrong else "NOT as expected")] += 1
             if wrong:
                 problems.append(
@@ -69,3 +70,53 @@ def test_grading_gives_the_expected_scores_every_round_on_one_cpu(released_cours
     started = time.perf_counter()
     graded = grade_all(released_course, tmp_path, stress_plans(), groups=2, prefix=(binder_sim, "--cpus", "1", "--"))
     check_every_round(graded, "binder-sim --cpus 1", time.perf_counter() - started)
+
+
+def _grade_with_gillab(tmp_path, prefix: tuple = ()) -> list[str]:
+    """Every plan graded by ``gillab grade autograde --jobs 2``; the problems found, if any."""
+    import subprocess
+    import sys
+
+    import nbformat
+    import support.grading_corpus as corpus
+    from support.problem_set_course import read_scores
+
+    from gillab.grading.outcome import load_outcomes
+    from gillab.grading.submissions import write_submission
+
+    under_test = {"ps1_parallel_sum": corpus.PS1, "ps2_io_threads": corpus.PS2}
+    problems, counts = [], Counter()
+    for assignment, plan in stress_plans().items():
+        course = corpus.released_course(tmp_path / assignment, under_test[assignment])
+        for student, path in plan.items():
+            notebook = nbformat.read(path, as_version=4)
+            write_submission(course / "grader" / "submitted", student, assignment, ASSIGNMENTS[assignment], notebook)
+        command = [*prefix, sys.executable, "-m", "gillab", "grade", "autograde", assignment, "--jobs", "2",
+                   "--course", str(course)]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=7200)
+        scores, outcomes = read_scores(course, assignment), load_outcomes(course / "grader" / "outcomes", assignment)
+        cases = expected(assignment)["cases"]
+        for student in plan:
+            case = student.rsplit("-r", 1)[0]
+            outcome = outcomes.get(student)
+            wrong = [] if outcome is not None else [f"no outcome ({done.stderr[-300:]})"]
+            if outcome is not None and outcome.status != cases[case]["status"]:
+                wrong.append(f"status {outcome.summary()}, expected {cases[case]['status']}")
+            if outcome is not None and cases[case]["status"] == "graded":
+                wrong += mismatches(cases[case]["scores"], scores.get(student, {}))
+            counts[(assignment, "as expected" if not wrong else "NOT as expected")] += 1
+            problems += [f"{assignment}/{student}: {'; '.join(wrong)}"] if wrong else []
+    print(f"\n[gillab grade{' under ' + ' '.join(map(str, prefix)) if prefix else ''}] {ROUNDS} rounds: "
+          + ", ".join(f"{a} {v}: {c}" for (a, v), c in sorted(counts.items())))
+    return problems
+
+
+def test_gillab_grade_gives_the_expected_scores_and_status_every_round(tmp_path):
+    problems = _grade_with_gillab(tmp_path)
+    assert not problems, f"{len(problems)} gradings differ:\n" + "\n".join(problems[:20])
+
+
+def test_gillab_grade_gives_the_expected_scores_and_status_every_round_on_one_cpu(tmp_path, binder_sim):
+    problems = _grade_with_gillab(tmp_path, prefix=(str(binder_sim), "--cpus", "1", "--"))
+    assert not problems, f"{len(problems)} gradings differ:\n" + "\n".join(problems[:20])
+
