@@ -3,10 +3,11 @@
     python scripts/pins.py requirements                 print them, one requirement a line
     python scripts/pins.py check [--compare-with PYTHON] fail when the installed versions differ
 
-Run it with the environment's own interpreter. The pins are ``[project] dependencies`` and every
-optional group. A free-threaded interpreter also takes ``[tool.gillab.free-threaded-overrides."3.N"]``:
-a pinned release that has no free-threaded wheel for that Python (and whose source cannot be built
-offline) is replaced there by a named release, or left out (``false``); each is said out loud.
+Run it with the environment's own interpreter. The pins are ``[project] dependencies`` and the
+optional groups every course environment installs (:data:`COURSE_EXTRAS`). A free-threaded
+interpreter also takes ``[tool.gillab.free-threaded-overrides."3.N"]``: a pinned release that has
+no free-threaded wheel for that Python (and whose source cannot be built offline) is replaced there
+by a named release, or left out (``false``); each is said out loud.
 
 pip can quietly pick an old release when a package has no wheel for an interpreter (a free-threaded
 build cannot use abi3 wheels), so after installing, ``check`` compares every pin with what is really
@@ -56,12 +57,16 @@ def overrides(pyproject: Path = PYPROJECT) -> dict[str, str | None]:
     return {canonical(name): value or None for name, value in found.items()}
 
 
+#: The optional groups every course environment installs (``.venv``, the free-threaded one); the
+#: classroom's group goes only into the classroom's own environment (scripts/classroom-venv.sh).
+COURSE_EXTRAS = ("test",)
+
+
 def pins(pyproject: Path = PYPROJECT) -> dict[str, str]:
     """Every pinned package and the version this interpreter must have."""
     project = tomllib.loads(pyproject.read_text())["project"]
-    requirements = project["dependencies"] + [
-        r for group in project.get("optional-dependencies", {}).values() for r in group
-    ]
+    groups = project.get("optional-dependencies", {})
+    requirements = project["dependencies"] + [r for name in COURSE_EXTRAS for r in groups.get(name, [])]
     pinned = {canonical(name): version for name, version in (r.split("==", 1) for r in requirements)}
     replaced = overrides(pyproject)
     unknown = set(replaced) - set(pinned)

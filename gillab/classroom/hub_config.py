@@ -68,7 +68,7 @@ c.JupyterHub.cleanup_proxy = True
 
 # logins: Unix passwords through PAM, for the roster and the instructor only
 c.JupyterHub.authenticator_class = "pam"
-c.Authenticator.allowed_users = {set(allowed)!r}
+c.Authenticator.allowed_users = {{{', '.join(map(repr, sorted(set(allowed))))}}}
 c.Authenticator.admin_users = {{{settings.instructor!r}}}
 
 # each user's server runs as that Unix user, from the classroom's environment, opening JupyterLab

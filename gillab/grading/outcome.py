@@ -5,7 +5,9 @@ Every submission the autograder sees ends with an :class:`Outcome`, saved as
 are in the gradebook, so an outcome file is also the sign that the submission is finished).
 Scores live in nbgrader's gradebook; the outcome says why a score is what it is.
 
-Statuses (``STATUSES``), most serious first when several apply:
+Statuses (``STATUSES``), most serious first when several apply (a submission that crashed AND
+reaches for the instruments shows what happened; its findings and withheld points are still kept
+and ``gillab grade review`` still decides on them):
 
 - ``graded``: the notebook ran; the score is nbgrader's.
 - ``needs review``: the notebook reaches for the grader's instruments (the tamper scan found it,
@@ -43,7 +45,6 @@ __all__ = ["Outcome", "STATUSES", "worst", "save_outcome", "load_outcome", "load
 
 STATUSES = (
     "grading error",
-    "needs review",
     "kernel died",
     "timeout",
     "cpu limit",
@@ -51,6 +52,7 @@ STATUSES = (
     "process limit",
     "not a notebook",
     "missing notebook",
+    "needs review",
     "graded",
 )
 

@@ -28,10 +28,15 @@ __all__ = ["pending_reviews", "decide", "DECISIONS"]
 DECISIONS = {"clear": "cleared by the instructor", "uphold": "tampering confirmed by the instructor"}
 
 
+def _undecided(outcome) -> bool:
+    # a submission that also crashed shows that status first, but its findings still wait
+    return not outcome.review and (outcome.status == "needs review" or bool(outcome.findings or outcome.disagreements))
+
+
 def pending_reviews(course, assignment: str) -> dict:
-    """``{student: outcome}`` of every submission of ``assignment`` that needs review."""
+    """``{student: outcome}`` of every submission of ``assignment`` whose review is undecided."""
     return {student: outcome for student, outcome in load_outcomes(course.outcomes_dir, assignment).items()
-            if outcome.status == "needs review"}
+            if _undecided(outcome)}
 
 
 def _write_points(course, assignment: str, student: str, points: dict) -> float:
@@ -56,13 +61,15 @@ def decide(course, assignment: str, student: str, decision: str, why: str):
     outcome = load_outcome(course.outcomes_dir, assignment, student)
     if outcome is None:
         raise LookupError(f"no graded submission of {assignment} from {student}")
-    if outcome.status != "needs review":
-        raise LookupError(f"{student}'s {assignment} does not need review (its status is {outcome.status!r})")
+    if not _undecided(outcome):
+        decided = f"decided on {outcome.review['at'][:10]}" if outcome.review else f"its status is {outcome.status!r}"
+        raise LookupError(f"{student}'s {assignment} does not need review ({decided})")
     points = outcome.withheld if decision == "clear" else {name: 0.0 for name in outcome.withheld}
     score = _write_points(course, assignment, student, points)
     when = datetime.now(timezone.utc).isoformat(timespec="seconds")
     outcome.review = {"decision": decision, "why": why.strip(), "at": when, "points": points}
-    outcome.status, outcome.reason = "graded", ""
+    if outcome.status == "needs review":
+        outcome.status, outcome.reason = "graded", ""
     outcome.notes = [*outcome.notes, f"{DECISIONS[decision]} on {when[:10]}: {why.strip()}"]
     outcome.score = score
     _rewrite_autograded(course, assignment, student, outcome)

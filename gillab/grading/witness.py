@@ -152,7 +152,7 @@ class Witness:
         finally:
             stop.set()
             watcher.join(timeout=30)
-            self._poll()  # what arrived after the last look
+            self._poll(final=True)  # what arrived after the last look
             results += self._judge(specs)
 
     def _watch(self, stop: threading.Event) -> None:
@@ -204,7 +204,7 @@ class Witness:
         return procfs.thread_cpu_ns(*host) if len(host) == 2 else procfs.process_cpu_ns(host[0])
 
     # --- watching the folder ---------------------------------------------------------------
-    def _poll(self) -> None:
+    def _poll(self, final: bool = False) -> None:
         try:
             entries = sorted(os.scandir(self.folder), key=lambda entry: entry.stat().st_ctime_ns)
         except OSError:
@@ -222,11 +222,11 @@ class Witness:
                 spec = specs[len(self._requests)] if len(self._requests) < len(specs) else None
                 self._requests.append(_RequestFolder(Path(entry.path), spec))
         for chunks in self._chunks:
-            self._poll_chunks(chunks)
+            self._poll_chunks(chunks, final)
         for requests in self._requests:
             self._poll_requests(requests)
 
-    def _poll_chunks(self, chunks: _ChunkFolder) -> None:
+    def _poll_chunks(self, chunks: _ChunkFolder, final: bool = False) -> None:
         try:
             names = os.listdir(chunks.path)
         except OSError:
@@ -244,17 +244,20 @@ class Witness:
                 evidence.touch(chunks.path / "met")
         for name in names:
             if name.startswith("call-") and name.endswith(".json") and name not in chunks.acked:
-                self._take_call(chunks, kind, name)
+                self._take_call(chunks, kind, name, final)
 
-    def _take_call(self, chunks: _ChunkFolder, kind: str, name: str) -> None:
-        chunks.acked.add(name)
+    def _take_call(self, chunks: _ChunkFolder, kind: str, name: str, final: bool) -> None:
         try:
             record = json.loads((chunks.path / name).read_text())
             call = Call(**{key: record[key] for key in ("pid", "thread_id", "lo", "hi", "start", "end")})
         except (OSError, ValueError, TypeError, KeyError):
-            chunks.unknown_calls.append(f"{name}: not a record the probe writes")
-            evidence.touch(chunks.path / f"ack-{name[5:-5]}")
+            # the probe renames a finished record into place; a file written some other way may
+            # still be half written: look again, and judge it as it is only at the end
+            if final:
+                chunks.acked.add(name)
+                chunks.unknown_calls.append(f"{name}: not a record the probe writes")
             return
+        chunks.acked.add(name)
         chunks.calls.append(call)
         identity = f"{call.pid}-{call.thread_id}" if kind == "threads" else str(call.pid)
         worker = chunks.workers.get(identity)
