@@ -56,7 +56,11 @@ def test_threads_run_on_the_requested_number_of_threads_and_show_in_table_and_ch
     assert table_column(lab, "workers") == ["2", "3"] and table_column(lab, "run") == ["2", "1"]
     assert sorted(lines_by_label(lab.figure.axes[1])["threads"]) == [2, 3]
     assert bytes(lab.chart.value) != before_png
-    assert lab.drawn["fit_mode"] == "threads" and 0 <= lab.drawn["serial_fraction"] <= 1
+    slowdown = any(row["speedup"]["median"] < 1 for row in lab.drawn["rows"] if row["workers"] <= 2)
+    if slowdown:  # Amdahl's law never predicts a slowdown: no fit is drawn
+        assert (lab.drawn["fit_mode"], lab.drawn["serial_fraction"]) == (None, None)
+    else:
+        assert lab.drawn["fit_mode"] == "threads" and 0 <= lab.drawn["serial_fraction"] <= 1
 
 
 def test_processes_run_in_the_requested_number_of_other_processes():
@@ -265,6 +269,14 @@ def test_the_amdahl_fit_uses_only_worker_counts_the_cpus_can_run_at_once():
     mode, fraction = amdahl_fit(rows, effective_cpus=2)
     assert mode == "processes" and fraction == pytest.approx(0.2)
     assert amdahl_fit(rows, effective_cpus=1) == (None, None)
+
+
+def test_a_slowdown_is_not_fitted_because_amdahls_law_never_predicts_one():
+    threads = [{"mode": "threads", "workers": k, "speedup": {"median": s}} for k, s in ((1, 1.0), (2, 0.9))]
+    assert amdahl_fit(threads, effective_cpus=2) == (None, None)
+    processes = [{"mode": "processes", "workers": 2, "speedup": {"median": 1.6}}]
+    mode, fraction = amdahl_fit(threads + processes, effective_cpus=2)
+    assert mode == "processes" and fraction == pytest.approx(0.25)
 
 
 def test_a_workload_that_fails_when_chosen_is_reported_in_the_lab():
