@@ -134,7 +134,7 @@ def test_no_mode_ticked_says_what_to_do():
 
 
 def test_slider_ranges_fit_the_machine(monkeypatch):
-    monkeypatch.setattr(speedup_module, "units_per_second", lambda function: 1_000_000.0)
+    monkeypatch.setattr(speedup_module, "units_per_second", lambda function, **options: 1_000_000.0)
     lab = speedup_lab(repeats=3, effective_cpus=3)
     assert (lab.workers.min, lab.workers.max) == (1, 12)  # 4x the effective CPUs
     largest = largest_size(1_000_000.0, runs=2 + 2 * (1 + 2 * 3), budget_s=10.0, fixed_s=1.0 + 0.15 * 12)
@@ -290,3 +290,13 @@ def test_a_workload_that_fails_when_chosen_is_reported_in_the_lab():
     assert "MemoryError: this work needs more memory" in lab.message.value and lab.results == []
     lab.workload.value = "count_sum"
     assert lab.message.value == ""
+
+
+def test_the_default_size_is_the_calibrated_serial_time_not_halved_by_the_slider_stops(monkeypatch):
+    monkeypatch.setattr(speedup_module, "units_per_second", lambda function, **options: 1_230_000.0)
+    roomy = speedup_lab(effective_cpus=2, time_budget_s=60)
+    # 0.3 s at 1.23 million units a second: 369,000, rounded to two digits (the stop below is 200,000)
+    assert speedup_module.DEFAULT_SERIAL_S == 0.3 and roomy.n == 370_000 and roomy.repeats == 5
+    tight = speedup_lab(effective_cpus=2, time_budget_s=10)
+    # a 10 s press cannot hold it all: the default is the slider's top instead, two digits
+    assert tight.largest_n < 369_000 and 0.9 * tight.largest_n <= tight.n <= tight.largest_n
