@@ -14,6 +14,7 @@ from support.challenge_answers import CASES, SOLUTION, expected_words
 from support.chapter_kernel import challenges_in, chapter_kernel
 from support.paths import REPO
 
+from gillab.machine.cpus import effective_cpu_count
 from gillab.machine.interpreter import gil_enabled
 from gillab.probes.challenges import CHALLENGES
 from gillab.probes.challenges.judging import STATUS_WORDS
@@ -48,7 +49,7 @@ def test_each_challenge_check_gives_the_stub_the_solution_and_each_wrong_answer_
 
     challenges = challenges_in(nbformat.read(REPO / "course" / chapter, as_version=4))
     assert [challenge.module for challenge in challenges] == list(CHALLENGES[chapter[:2]])
-    gil = gil_enabled()
+    gil, cpus = gil_enabled(), effective_cpu_count()
     problems = []
     with chapter_kernel(chapter, tmp_path) as run:
         for challenge in challenges:
@@ -58,7 +59,7 @@ def test_each_challenge_check_gives_the_stub_the_solution_and_each_wrong_answer_
             for case in CASES[challenge.module]:
                 run.run(challenge.answer_id, case.source)
                 text = run.run(challenge.check_id)
-                missing = [word for word in expected_words(challenge.module, case, gil) if word not in text]
+                missing = [word for word in expected_words(challenge.module, case, gil, cpus) if word not in text]
                 if verdict_status(text) != case.status or missing:
                     problems.append(
                         f"{challenge.module}, {case.name}: expected {case.status} with {missing}, got:\n{text}"

@@ -10,6 +10,7 @@ import threading
 import pytest
 from support.challenge_answers import CASES, expected_words
 
+from gillab.machine.cpus import effective_cpu_count
 from gillab.machine.interpreter import gil_enabled
 from gillab.probes.challenges import CHALLENGES, judging
 from gillab.probes.challenges.judging import NOT_ATTEMPTED, NOT_YET, PASSED, STATUS_WORDS, Challenge, Verdict
@@ -188,7 +189,7 @@ def test_each_module_gives_each_answer_its_verdict(module, case):
     result = verdict(module, case.source)
     text = result.text("x")
     assert STATUS_WORDS[result.status] == case.status, text
-    for word in expected_words(module, case, gil_enabled()):
+    for word in expected_words(module, case, gil_enabled(), effective_cpu_count()):
         assert word in text
 
 

@@ -267,8 +267,12 @@ CASES: dict[str, list[Case]] = {
 }
 
 
-def expected_words(module: str, case: Case, gil_enabled: bool) -> tuple[str, ...]:
-    """``case.words`` plus what the verdict says on this build (with the GIL on or off)."""
+def expected_words(module: str, case: Case, gil_enabled: bool, effective_cpus: int) -> tuple[str, ...]:
+    """``case.words`` plus what the verdict says on this build (GIL on or off) and machine (its CPUs)."""
     if module == "hashing_threads" and case.name == SOLUTION:
+        if effective_cpus < 2:
+            return case.words + ("took turns on it",)
         return case.words + (("hashlib releases it",) if gil_enabled else ("The GIL is off in this kernel",))
+    if module == "joblib_chunks" and case.name == SOLUTION and effective_cpus < 2:
+        return case.words + ("took turns on it",)
     return case.words

@@ -21,6 +21,7 @@ course's :func:`gillab.measure.runners.run_processes` do not count.
 
 from __future__ import annotations
 
+from ...machine.cpus import effective_cpu_count
 from ...measure import runners, speedup
 from ...measure.chunks import split_range
 from ...measure.workloads import count_sum
@@ -65,7 +66,11 @@ def _judge(namespace: dict) -> Verdict:
     return passed(
         f"{pids} worker processes (not the kernel's) summed the {len(run.calls)} chunks at the same moment, and the "
         "total is right",
-        "Each process has its own interpreter and its own GIL, so their bytecode really ran in parallel.",
+        "Each process has its own interpreter and its own GIL, so their bytecode ran in parallel"
+        + (
+            "." if effective_cpu_count() > 1
+            else " wherever there are CPUs for it: this Python may use only one, so here they took turns on it."
+        ),
     )
 
 
