@@ -1,8 +1,14 @@
-"""The six chapters: their shape (Carpentries style, links that resolve), how pytest collects them,
-and a full run under a Binder-like one-CPU quota.
+"""The six chapters: their shape (Carpentries style, links that resolve, a challenge in each), how
+pytest collects them, and a full run under a Binder-like one-CPU quota.
 
 nbval itself executes every chapter in the plain `pytest` run (pyproject.toml adds `course` to the
 test paths); the deterministic results are checked by `assert` cells inside the notebooks.
+
+A chapter's own code cells define no functions (worker functions live in the gillab package, where
+every start method can import them). The exception is a challenge's ANSWER cell, where the learner
+writes code: it is marked with the cell tag ``challenge-answer`` (``"metadata": {"tags":
+["challenge-answer"]}``) and may define functions. How a challenge is laid out is described in
+gillab/probes/challenges/__init__.py; what its checks say is tested in test_course_challenges.py.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ import pytest
 from support.paths import REPO
 
 from gillab.machine.cpus import one_cpu_note
+from gillab.probes.challenges import CHALLENGES
+from gillab.probes.challenges.stubs import STUB_LINE
 
 COURSE = REPO / "course"
 CHAPTERS = [
@@ -33,6 +41,8 @@ PROBLEM_SETS = {
 }
 MAX_CODE_LINES = 12
 NOTEBOOK_DEFINED_ON_PURPOSE = {"double"}
+#: The cell tag of a challenge's answer cell: the one kind of cell where a chapter may define functions.
+ANSWER_TAG = "challenge-answer"
 
 
 def cells(name):
@@ -41,6 +51,10 @@ def cells(name):
 
 def text(cell):
     return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def is_answer(cell) -> bool:
+    return ANSWER_TAG in cell.get("metadata", {}).get("tags", [])
 
 
 def test_the_six_chapters_are_there_and_nothing_else():
@@ -72,9 +86,48 @@ def test_chapter_has_self_checks_and_short_code_cells_that_use_gillab(name):
     assert re.search(r"^from gillab\.\w+", code[0], re.M), f"{name}: the first code cell imports the course package"
     too_long = [source.splitlines()[0] for source in code if len(source.splitlines()) > MAX_CODE_LINES]
     assert not too_long, f"{name}: code cells longer than {MAX_CODE_LINES} lines: {too_long}"
-    defined = {match for source in code for match in re.findall(r"^\s*(?:def|class) (\w+)", source, re.M)}
+    own = [text(cell) for cell in all_cells if cell["cell_type"] == "code" and not is_answer(cell)]
+    defined = {match for source in own for match in re.findall(r"^\s*(?:def|class) (\w+)", source, re.M)}
     # chapter 05 defines one function in the notebook on purpose, to show that a fresh process cannot find it
     assert defined <= NOTEBOOK_DEFINED_ON_PURPOSE, f"{name}: {defined}: worker functions belong in the gillab package"
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_chapter_has_its_challenges_each_a_task_a_stub_a_check_and_a_folded_solution(name):
+    all_cells = cells(name)
+    expected = CHALLENGES[name[:2]]
+    checks = []
+    for index, cell in enumerate(all_cells):
+        if not is_answer(cell):
+            continue
+        task, answer, check, solution = all_cells[index - 1 : index + 3]
+        assert task["cell_type"] == "markdown" and task["id"].endswith(answer["id"].removesuffix("-answer"))
+        assert text(task).startswith("## Challenge: "), f"{name}: {task['id']} does not open with a challenge heading"
+        stub = text(answer)
+        assert STUB_LINE in stub or re.search(r"^\w+ = \.\.\.", stub, re.M), f"{name}: {answer['id']} is not a stub"
+        module = re.fullmatch(
+            r"from gillab\.probes\.challenges import (\w+)(?: as (\w+))?\n\n(\w+)\.check\(globals\(\)\)", text(check)
+        )
+        assert module and module.group(3) == (module.group(2) or module.group(1)), f"{name}: {text(check)!r}"
+        checks.append(module.group(1))
+        assert text(solution).startswith("<details>") and "</details>" in text(solution), f"{name}: {solution['id']}"
+    assert tuple(checks) == expected, f"{name}: challenges {checks}, expected {expected}"
+
+
+def test_only_answer_cells_are_tagged_and_every_tag_is_a_known_one():
+    for name in CHAPTERS:
+        for cell in cells(name):
+            tags = cell.get("metadata", {}).get("tags", [])
+            assert set(tags) <= {ANSWER_TAG}, f"{name}: {cell['id']} has tags {tags}"
+            if ANSWER_TAG in tags:
+                assert cell["cell_type"] == "code" and cell["id"].endswith("-answer"), f"{name}: {cell['id']}"
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_docs_python_org_links_name_the_version_they_quote(name):
+    for cell in cells(name):
+        for link in re.findall(r"https://docs\.python\.org/[^)\s]+", text(cell)):
+            assert re.match(r"https://docs\.python\.org/3\.\d+/", link), f"{name}: {link} names no version"
 
 
 @pytest.mark.parametrize("name", CHAPTERS)

@@ -97,3 +97,23 @@ def test_a_function_only_in_main_cannot_be_found_by_a_fresh_process(monkeypatch)
 def test_bad_input_is_refused_with_a_clear_message(call, message):
     with pytest.raises((TypeError, ValueError), match=message):
         call()
+
+
+@pytest.mark.parametrize(
+    ("version", "platform", "expected"),
+    [((3, 11), "linux", "fork"), ((3, 13), "linux", "fork"), ((3, 14), "linux", "forkserver"),
+     ((3, 15), "freebsd14", "forkserver"), ((3, 7), "darwin", "fork"), ((3, 8), "darwin", "spawn"),
+     ((3, 14), "win32", "spawn")],
+)
+def test_the_default_start_method_follows_the_python_version_and_the_platform(version, platform, expected):
+    assert process_costs.default_start_method(version, platform) == expected
+
+
+def test_the_start_method_is_explained_from_the_running_python():
+    from gillab.machine.interpreter import start_method
+
+    text = process_costs.explain_start_method(start_method(), sys.version_info[:2], sys.platform)
+    assert text.startswith(f"This kernel starts worker processes with {start_method()}")
+    assert f"Python {sys.version_info[0]}.{sys.version_info[1]}" in text
+    chosen = process_costs.explain_start_method("spawn", (3, 11), "linux")
+    assert "set_start_method" in chosen and "default for Python 3.11 on linux is fork" in chosen

@@ -49,3 +49,35 @@ def test_plain_increments_are_counted_and_reported():
 def test_bad_input_is_refused_with_a_clear_message(kwargs, message):
     with pytest.raises((TypeError, ValueError), match=message):
         count_with_threads(**kwargs)
+
+
+# --- recorded races (chapter 06 shows them on a kernel that cannot make them) ----------------------
+def test_a_recorded_race_holds_each_trial_and_the_interpreter_and_round_trips_through_a_file(tmp_path):
+    from gillab.experiments.race import describe_race_record, record_race, recorded_races, save_race_record
+    from gillab.machine.interpreter import gil_enabled
+
+    record = record_race(trials=3, n_threads=2, increments=2_000)
+    assert record["expected"] == 4_000 and len(record["lost"]) == 3
+    assert all(0 <= lost <= 4_000 for lost in record["lost"]) and record["machine"]["gil_enabled"] == gil_enabled()
+    path = save_race_record(record, tmp_path)
+    (tmp_path / "broken.json").write_text("{not json")
+    assert recorded_races(tmp_path) == [record] and path.suffix == ".json"
+    line = describe_race_record(record)
+    assert f"GIL {'ON' if gil_enabled() else 'OFF'}" in line and "in 3 trials" in line
+
+
+def test_the_shipped_recordings_show_the_race_with_and_without_the_gil():
+    from gillab.experiments.race import recorded_races
+
+    records = recorded_races()
+    builds = {record["machine"]["gil_enabled"]: record for record in records}
+    assert set(builds) == {True, False}, "record both builds with scripts/record_race.py"
+    # the point chapter 06 makes from them: without the GIL the plain += loses updates in every trial
+    assert all(lost > 0 for lost in builds[False]["lost"])
+
+
+def test_saving_something_that_is_not_a_recorded_race_says_so(tmp_path):
+    from gillab.experiments.race import save_race_record
+
+    with pytest.raises(ValueError, match="not a recorded race"):
+        save_race_record({"schema": "gillab-bench/1"}, tmp_path)

@@ -56,7 +56,11 @@ def test_threads_run_on_the_requested_number_of_threads_and_show_in_table_and_ch
     assert table_column(lab, "workers") == ["2", "3"] and table_column(lab, "run") == ["2", "1"]
     assert sorted(lines_by_label(lab.figure.axes[1])["threads"]) == [2, 3]
     assert bytes(lab.chart.value) != before_png
-    assert lab.drawn["fit_mode"] == "threads" and 0 <= lab.drawn["serial_fraction"] <= 1
+    slowdown = any(row["speedup"]["median"] < 1 for row in lab.drawn["rows"] if row["workers"] <= 2)
+    if slowdown:  # Amdahl's law never predicts a slowdown: no fit is drawn
+        assert (lab.drawn["fit_mode"], lab.drawn["serial_fraction"]) == (None, None)
+    else:
+        assert lab.drawn["fit_mode"] == "threads" and 0 <= lab.drawn["serial_fraction"] <= 1
 
 
 def test_processes_run_in_the_requested_number_of_other_processes():
@@ -130,7 +134,7 @@ def test_no_mode_ticked_says_what_to_do():
 
 
 def test_slider_ranges_fit_the_machine(monkeypatch):
-    monkeypatch.setattr(speedup_module, "units_per_second", lambda function: 1_000_000.0)
+    monkeypatch.setattr(speedup_module, "units_per_second", lambda function, **options: 1_000_000.0)
     lab = speedup_lab(repeats=3, effective_cpus=3)
     assert (lab.workers.min, lab.workers.max) == (1, 12)  # 4x the effective CPUs
     largest = largest_size(1_000_000.0, runs=2 + 2 * (1 + 2 * 3), budget_s=10.0, fixed_s=1.0 + 0.15 * 12)
@@ -267,6 +271,14 @@ def test_the_amdahl_fit_uses_only_worker_counts_the_cpus_can_run_at_once():
     assert amdahl_fit(rows, effective_cpus=1) == (None, None)
 
 
+def test_a_slowdown_is_not_fitted_because_amdahls_law_never_predicts_one():
+    threads = [{"mode": "threads", "workers": k, "speedup": {"median": s}} for k, s in ((1, 1.0), (2, 0.9))]
+    assert amdahl_fit(threads, effective_cpus=2) == (None, None)
+    processes = [{"mode": "processes", "workers": 2, "speedup": {"median": 1.6}}]
+    mode, fraction = amdahl_fit(threads + processes, effective_cpus=2)
+    assert mode == "processes" and fraction == pytest.approx(0.25)
+
+
 def test_a_workload_that_fails_when_chosen_is_reported_in_the_lab():
     def fails_to_calibrate(lo, hi):
         raise MemoryError("this work needs more memory than the machine has")
@@ -278,3 +290,13 @@ def test_a_workload_that_fails_when_chosen_is_reported_in_the_lab():
     assert "MemoryError: this work needs more memory" in lab.message.value and lab.results == []
     lab.workload.value = "count_sum"
     assert lab.message.value == ""
+
+
+def test_the_default_size_is_the_calibrated_serial_time_not_halved_by_the_slider_stops(monkeypatch):
+    monkeypatch.setattr(speedup_module, "units_per_second", lambda function, **options: 1_230_000.0)
+    roomy = speedup_lab(effective_cpus=2, time_budget_s=60)
+    # 0.3 s at 1.23 million units a second: 369,000, rounded to two digits (the stop below is 200,000)
+    assert speedup_module.DEFAULT_SERIAL_S == 0.3 and roomy.n == 370_000 and roomy.repeats == 5
+    tight = speedup_lab(effective_cpus=2, time_budget_s=10)
+    # a 10 s press cannot hold it all: the default is the slider's top instead, two digits
+    assert tight.largest_n < 369_000 and 0.9 * tight.largest_n <= tight.n <= tight.largest_n

@@ -48,3 +48,12 @@ def test_speedup_and_efficiency():
 def test_bad_input(call, message):
     with pytest.raises((TypeError, ValueError), match=message):
         call()
+
+
+def test_time_call_notes_the_cpu_time_of_each_repeat_little_when_waiting_and_much_when_computing():
+    import time
+
+    waiting = time_call(time.sleep, 0.05, repeats=2, warmup=0)
+    assert len(waiting.cpu_samples) == 2 and waiting.cpu_median < 0.5 * waiting.median
+    computing = time_call(sum, range(2_000_000), repeats=2, warmup=0)
+    assert computing.cpu_median > 0

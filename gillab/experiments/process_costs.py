@@ -44,6 +44,8 @@ __all__ = [
     "run_in_fresh_process",
     "PORTABLE_START_METHOD",
     "MAX_PAYLOAD_BYTES",
+    "default_start_method",
+    "explain_start_method",
 ]
 
 #: The start method Python 3.14 uses by default on Linux ("forkserver"), or "spawn" where there is
@@ -51,6 +53,59 @@ __all__ = [
 PORTABLE_START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 #: Larger payloads risk the memory limit of a Binder session (2 GB): each is held several times over.
 MAX_PAYLOAD_BYTES = 256 * 2**20
+
+
+def default_start_method(version: tuple[int, int], platform: str) -> str:
+    """The start method ``multiprocessing`` uses by default for Python ``version`` (major, minor)
+    on ``platform`` (a ``sys.platform`` value), from the Python documentation: spawn on Windows
+    always and on macOS since 3.8; fork elsewhere up to 3.13; forkserver on Linux and other POSIX
+    systems from 3.14.
+
+    >>> default_start_method((3, 11), "linux"), default_start_method((3, 14), "linux")
+    ('fork', 'forkserver')
+    >>> default_start_method((3, 13), "darwin"), default_start_method((3, 7), "darwin")
+    ('spawn', 'fork')
+    """
+    major, minor = version[0], version[1]
+    if platform.startswith("win"):
+        return "spawn"
+    if platform == "darwin":
+        return "spawn" if (major, minor) >= (3, 8) else "fork"
+    return "forkserver" if (major, minor) >= (3, 14) else "fork"
+
+
+def explain_start_method(method: str, version: tuple[int, int], platform: str) -> str:
+    """Why this kernel starts worker processes with ``method`` (what
+    :func:`gillab.machine.interpreter.start_method` says), from its Python ``version``
+    (``sys.version_info[:2]``) and ``platform`` (``sys.platform``), and what changes in 3.14.
+
+    >>> print(explain_start_method("fork", (3, 11), "linux"))  # doctest: +ELLIPSIS
+    This kernel starts worker processes with fork: Python 3.11 on linux, where fork is the default up to ...
+    """
+    default = default_start_method(version, platform)
+    where = f"Python {version[0]}.{version[1]} on {platform}"
+    if method != default:
+        return (
+            f"This kernel starts worker processes with {method}, although the default for {where} is {default}: "
+            "a program (or a library it imported) chose it with multiprocessing.set_start_method."
+        )
+    if default == "fork" and platform == "darwin":
+        return f"This kernel starts worker processes with fork: {where}, before spawn became macOS's default in 3.8."
+    if default == "fork":
+        return (
+            f"This kernel starts worker processes with fork: {where}, where fork is the default up to Python 3.13. "
+            "The same code on Python 3.14 or newer starts them with forkserver: fresh interpreters that must "
+            "import every function they run."
+        )
+    if default == "forkserver":
+        return (
+            f"This kernel starts worker processes with forkserver: {where}, where it replaced fork as the default "
+            "in Python 3.14. Each worker is a fresh interpreter that imports every function it runs."
+        )
+    return (
+        f"This kernel starts worker processes with spawn, the default for {where}: each worker is a fresh "
+        "interpreter that imports every function it runs."
+    )
 
 
 def _noop(index: int) -> int:

@@ -13,6 +13,11 @@ again and none is lost. With ``pause_s=0`` the update is a plain ``+=`` with not
 and whether it loses updates depends on where the interpreter happens to switch threads: not a
 guarantee either way.
 
+How often the plain ``+=`` loses updates with the GIL and without it is recorded on real machines
+by :func:`record_race` (``scripts/record_race.py`` runs it under each interpreter and saves the
+result in ``gillab/references/races/``); :func:`recorded_races` and :func:`describe_race_record`
+show those runs on a kernel that cannot make them itself (chapter 06).
+
 >>> unsafe = count_with_threads(n_threads=4, increments=20, use_lock=False)
 >>> unsafe.expected, unsafe.lost > 0
 (80, True)
@@ -23,13 +28,24 @@ guarantee either way.
 
 from __future__ import annotations
 
+import json
+import platform
+import sys
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
 
 from .._validate import require_int, require_positive_number
+from ..machine.cpus import cpu_model, effective_cpu_count
+from ..machine.interpreter import free_threaded_build, gil_enabled
+from ..show.references import REFERENCE_FOLDER
 
-__all__ = ["Counter", "RaceResult", "add_one", "add_one_with_pause", "count_with_threads", "MAX_PAUSE_S"]
+__all__ = [
+    "Counter", "RaceResult", "add_one", "add_one_with_pause", "count_with_threads", "MAX_PAUSE_S",
+    "RACE_SCHEMA", "RACE_FOLDER", "record_race", "save_race_record", "recorded_races", "describe_race_record",
+]
 
 #: Longer pauses only make the experiment slower; the race is already certain at 0.5 ms.
 MAX_PAUSE_S = 0.01
@@ -134,3 +150,86 @@ def _update(counter: Counter, pause_s: float) -> None:
         add_one_with_pause(counter, pause_s)
     else:
         add_one(counter)
+
+
+RACE_SCHEMA = "gillab-race/1"
+#: Where recorded races ship: beside the benchmark references, in a folder of their own.
+RACE_FOLDER = REFERENCE_FOLDER / "races"
+
+
+def record_race(trials: int = 5, n_threads: int = 4, increments: int = 100_000) -> dict:
+    """Run the plain ``+=`` race (no lock, no pause) ``trials`` times on this interpreter and
+    return what each trial lost, with the machine and the interpreter it ran on.
+
+    >>> record = record_race(trials=2, n_threads=2, increments=1000)
+    >>> record["expected"], len(record["lost"]), record["machine"]["gil_enabled"] in (True, False)
+    (2000, 2, True)
+    """
+    trials = require_int("trials", trials, minimum=1, maximum=100)
+    results = [
+        count_with_threads(n_threads=n_threads, increments=increments, use_lock=False, pause_s=0) for _ in range(trials)
+    ]
+    return {
+        "schema": RACE_SCHEMA,
+        "date": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "machine": {
+            "python_version": platform.python_version(),
+            "free_threaded_build": free_threaded_build(),
+            "gil_enabled": gil_enabled(),
+            "switch_interval_s": sys.getswitchinterval(),
+            "effective_cpus": effective_cpu_count(),
+            "cpu_model": cpu_model(),
+        },
+        "n_threads": results[0].n_threads,
+        "increments": results[0].increments,
+        "expected": results[0].expected,
+        "lost": [result.lost for result in results],
+    }
+
+
+def save_race_record(record: dict, folder: str | Path | None = None) -> Path:
+    """Write ``record`` (from :func:`record_race`) as ``<date>-py<version>-<gil|ft>.json`` in
+    ``folder`` (default :data:`RACE_FOLDER`) and return the path."""
+    if not isinstance(record, dict) or record.get("schema") != RACE_SCHEMA:
+        raise ValueError(f"not a recorded race (expected schema {RACE_SCHEMA!r}): {record!r:.200}")
+    folder = Path(folder) if folder is not None else RACE_FOLDER
+    machine = record["machine"]
+    build = "ft" if machine["free_threaded_build"] else "gil"
+    path = folder / f"{record['date'][:10]}-py{machine['python_version']}-{build}.json"
+    folder.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=2) + "\n")
+    return path
+
+
+def recorded_races(folder: str | Path | None = None) -> list[dict]:
+    """Every recorded race in ``folder`` (default: the shipped ones), GIL-on runs first; unreadable
+    files are skipped, so a chapter still runs."""
+    folder = Path(folder) if folder is not None else RACE_FOLDER
+    records = []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            record = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(record, dict) and record.get("schema") == RACE_SCHEMA and isinstance(record.get("lost"), list):
+            records.append(record)
+    return sorted(records, key=lambda record: (not record["machine"]["gil_enabled"], record["date"]))
+
+
+def describe_race_record(record: dict) -> str:
+    """One line: the interpreter, whether its GIL was on, and what each trial lost.
+
+    >>> record = {"machine": {"python_version": "3.13.15", "gil_enabled": False, "effective_cpus": 2,
+    ...     "cpu_model": "Xeon"}, "date": "2026-12-03T10:00:00+00:00", "n_threads": 4, "increments": 100000,
+    ...     "expected": 400000, "lost": [1, 2]}
+    >>> print(describe_race_record(record))  # doctest: +ELLIPSIS
+    Python 3.13.15, GIL OFF (2 CPUs, Xeon, 2026-12-03): 4 threads x 100,000 plain += lost 1, 2 of 400,000 updates...
+    """
+    machine = record["machine"]
+    lost = ", ".join(f"{count:,}" for count in record["lost"])
+    return (
+        f"Python {machine['python_version']}, GIL {'ON' if machine['gil_enabled'] else 'OFF'} "
+        f"({machine['effective_cpus']} CPUs, {machine['cpu_model']}, {record['date'][:10]}): "
+        f"{record['n_threads']} threads x {record['increments']:,} plain += lost {lost} of {record['expected']:,} "
+        f"updates in {len(record['lost'])} trials"
+    )

@@ -15,8 +15,9 @@ from .._validate import require_int, require_positive_number
 
 __all__ = ["largest_size", "nice_sizes", "SAFETY", "FIXED_COSTS_S"]
 
-#: Runs can be slower than calibrated: threads fight for the GIL, the machine gets busier.
-SAFETY = 1.5
+#: Runs can be slower than calibrated: threads fight for the GIL, the machine gets busier. (The budget
+#: already counts every run of a press as a whole serial run, though parallel runs are shorter.)
+SAFETY = 1.1
 #: Seconds of a press's budget kept for fixed costs (starting worker processes), by default.
 FIXED_COSTS_S = 1.5
 

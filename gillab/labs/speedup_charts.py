@@ -27,13 +27,23 @@ def latest_per_config(rows) -> list[dict]:
 def amdahl_fit(rows, effective_cpus: int) -> tuple[str | None, float | None]:
     """``(mode, serial fraction)`` fitted to processes (or else threads) rows with more than one
     worker and no more workers than CPUs (beyond them Amdahl's law does not apply: the extra
-    workers only take turns); ``(None, None)`` when there is nothing to fit yet."""
+    workers only take turns); ``(None, None)`` when there is nothing to fit yet.
+
+    A mode with a slowdown (a speedup below 1 on more than one worker) is not fitted: Amdahl's law
+    never predicts one, so a slowdown comes from costs outside the model (starting workers,
+    contention for the GIL), not from a large serial fraction."""
     for mode in ("processes", "threads"):
         points = [(row["workers"], row["speedup"]["median"]) for row in rows
                   if row["mode"] == mode and row["workers"] <= effective_cpus]
+        if _slowdown(points):
+            continue
         if any(workers > 1 for workers, _ in points) and all(speed > 0 for _, speed in points):
             return mode, fit_amdahl(*zip(*points, strict=True))
     return None, None
+
+
+def _slowdown(points) -> bool:
+    return any(workers > 1 and speed < 1 for workers, speed in points)
 
 
 def _time_panel(ax, rows) -> None:
@@ -68,9 +78,12 @@ def speedup_figure(rows, effective_cpus: int, references=()):
     _time_panel(axes[0], rows)
     fit_mode, fraction = amdahl_fit(rows, effective_cpus)
     chart_rows = [{"mode": r["mode"], "workers": r["workers"], "speedup": r["speedup"]["median"]} for r in rows]
-    title = (
-        f"Speedup (Amdahl fit to {fit_mode}, up to {effective_cpus} workers)" if fit_mode else "Speedup against workers"
-    )
+    if fit_mode:
+        title = f"Speedup (Amdahl fit to {fit_mode}, up to {effective_cpus} workers)"
+    elif _slowdown([(row["workers"], row["speedup"]["median"]) for row in rows]):
+        title = "Speedup against workers\n(no Amdahl fit: the law never predicts a slowdown)"
+    else:
+        title = "Speedup against workers"
     speedup_chart(chart_rows, ax=axes[1], serial_fraction=fraction, title=title)
     if max(row["workers"] for row in rows) > effective_cpus:
         axes[1].axhline(

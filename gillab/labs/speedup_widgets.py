@@ -22,7 +22,7 @@ import ipywidgets as widgets
 
 from .._validate import require_int, require_positive_number
 from ..machine.interpreter import gil_enabled
-from ..measure.calibrate import units_per_second
+from ..measure.calibrate import round_size, units_per_second
 from ..measure.runners import MAX_WORKERS, MODES, stop_worker_processes
 from ..measure.speedup import measure_speedups
 from ..measure.workloads import WORKLOADS, Workload
@@ -34,12 +34,19 @@ from .sizes import largest_size, nice_sizes
 from .speedup_charts import latest_per_config, speedup_figure, timelines_figure
 from .tables import html_table
 
-__all__ = ["SpeedupLab", "speedup_lab", "WORKER_MULTIPLE", "DEFAULT_SERIAL_S"]
+__all__ = ["SpeedupLab", "speedup_lab", "WORKER_MULTIPLE", "DEFAULT_SERIAL_S", "CALIBRATION_PROBE_S"]
 
 #: The workers slider goes up to this many times the effective CPUs: enough to see oversubscription.
 WORKER_MULTIPLE = 4
-#: The default size makes one serial run take about this long here (from the calibration).
-DEFAULT_SERIAL_S = 0.2
+#: The default size makes one serial run take about this long here (from the calibration). Shorter
+#: runs left the first press at the defaults to noise: on a 2-core machine, n = 2,000,000 (about
+#: 0.07 s) once showed threads at 1.22x, and processes barely above 1x, since each joblib call has a
+#: fixed cost of about 10-15 ms. At 0.3 s, with the median of 5 paired runs, both show what they are
+#: (scripts/speedup_lab_defaults.py measures the first press at the defaults).
+DEFAULT_SERIAL_S = 0.3
+#: How long one calibration call of the work should take: short probes overestimated the rate of
+#: a run of a third of a second by up to a third on a 2-core VM, and the press took that much longer.
+CALIBRATION_PROBE_S = 0.1
 #: Seconds of a press's time budget reserved per worker process that may have to start.
 PROCESS_START_S = 0.15
 _COLUMNS = [
@@ -176,7 +183,7 @@ class SpeedupLab(Lab):
         function = self.workloads[name].function
         if name not in self.rates:
             self.status.value = f"Calibrating {html.escape(name)}..."
-            self.rates[name] = units_per_second(function)
+            self.rates[name] = units_per_second(function, target_s=CALIBRATION_PROBE_S)
             self.status.value = "Ready: choose the settings, then press Run."
         rate = self.rates[name]
         largest = largest_size(rate, self._runs_per_press(2), self.time_budget_s, fixed_s=self._fixed_costs_s())
@@ -190,8 +197,9 @@ class SpeedupLab(Lab):
         self.largest_n = largest
         sizes = nice_sizes(largest)
         if n is None:
-            target = rate * DEFAULT_SERIAL_S
-            n = max([size for size in sizes if size <= target] or sizes[:1])
+            # the calibrated size itself (two significant digits), not the slider stop below it,
+            # which could be half as big (a 4.9 million target would give 2 million)
+            n = max(1, min(sizes[-1], round_size(rate * DEFAULT_SERIAL_S)))  # sizes[-1]: the top, two digits
         sizes = sorted(set(sizes) | {n})
         self.size.options = [(f"{size:,}", size) for size in sizes]
         self.size.value = n
@@ -337,7 +345,7 @@ def speedup_lab(
     n: int | None = None,
     workers: int | None = None,
     modes=("threads", "processes"),
-    repeats: int = 3,
+    repeats: int = 5,
     n_ticks: int = 20,
     workloads=None,
     max_workers: int | None = None,
@@ -351,8 +359,9 @@ def speedup_lab(
     - ``workload``: the work to time, a name in ``workloads`` (default :data:`gillab.measure.workloads.WORKLOADS`:
       ``count_sum``, ``hash_blocks``, ``numpy_sum``, ``wait_units``); ``workloads`` may be your own
       ``{"name": f}`` with additive ``f(lo, hi) -> int`` functions.
-    - ``n``: the starting problem size (default: the size slider's stop nearest below 0.2 s of
-      serial work here; the stops are 1, 2, 5, 10, 20, ... up to the time budget); ``workers``:
+    - ``n``: the starting problem size (default: about :data:`DEFAULT_SERIAL_S` seconds of serial
+      work here, by the calibration, within the time budget; the slider's other stops are 1, 2, 5,
+      10, 20, ... up to the time budget); ``workers``:
       the starting worker count (default: the effective CPUs, at least 2); ``modes``: which mode
       boxes start ticked.
     - ``repeats``: paired timed runs per mode (medians of these are shown); ``n_ticks``: progress

@@ -4,8 +4,11 @@ Every timing in the course, the labs and the benchmarks goes through :func:`time
 warm up, repeat and summarise the same way: the median of the repeats, with min and max beside it.
 
 >>> timing = time_call(sum, range(1000), repeats=3)
->>> timing.result, len(timing.samples)
-(499500, 3)
+>>> timing.result, len(timing.samples), len(timing.cpu_samples)
+(499500, 3, 3)
+>>> import time
+>>> time_call(time.sleep, 0.02, repeats=1).cpu_median < 0.01  # sleeping uses (almost) no CPU
+True
 >>> round(amdahl_speedup(0.1, 4), 3)
 3.077
 >>> round(fit_amdahl([1, 2, 4], [amdahl_speedup(0.25, k) for k in (1, 2, 4)]), 3)
@@ -27,10 +30,13 @@ MAX_REPEATS = 1000
 
 @dataclass(frozen=True)
 class Timing:
-    """Wall-clock seconds of each repeat, summarised; ``result`` is what the last call returned."""
+    """Wall-clock seconds of each repeat, summarised; ``result`` is what the last call returned;
+    ``cpu_samples`` the CPU seconds the whole process (all its threads) used in each repeat, when
+    :func:`time_call` measured them."""
 
     samples: tuple[float, ...]
     result: object = None
+    cpu_samples: tuple[float, ...] = ()
 
     @property
     def median(self) -> float:
@@ -43,6 +49,12 @@ class Timing:
     @property
     def max(self) -> float:
         return max(self.samples)
+
+    @property
+    def cpu_median(self) -> float | None:
+        """The median CPU seconds of the process per repeat (None when not measured). Far below
+        :attr:`median` means the process mostly waited; a multiple of it, that threads computed at once."""
+        return statistics.median(self.cpu_samples) if self.cpu_samples else None
 
     def summary(self) -> dict:
         """``{"median": ..., "min": ..., "max": ..., "repeats": ...}`` for tables and JSON."""
@@ -67,12 +79,13 @@ def time_call(function, *args, repeats: int = 5, warmup: int = 1, **kwargs) -> T
     result = None
     for _ in range(warmup):
         result = function(*args, **kwargs)
-    samples = []
+    samples, cpu_samples = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         result = function(*args, **kwargs)
         samples.append(time.perf_counter() - start)
-    return Timing(samples=tuple(samples), result=result)
+        cpu_samples.append(time.process_time() - cpu_start)
+    return Timing(samples=tuple(samples), result=result, cpu_samples=tuple(cpu_samples))
 
 
 def speedup(serial_s: float, parallel_s: float) -> float:
@@ -103,8 +116,10 @@ def fit_amdahl(workers, speedups) -> float:
     """The serial fraction f in [0, 1] that best explains measured ``speedups`` on ``workers``.
 
     Amdahl's law rearranges to ``1/S - 1/k = f * (1 - 1/k)``, a line through the origin, so f is a
-    least-squares slope. Measurements with k = 1 carry no information and are ignored. A slowdown
-    (S < 1, as threads under the GIL often show) fits as f = 1: the work did not split at all.
+    least-squares slope. Measurements with k = 1 carry no information and are ignored. The law never
+    predicts a slowdown (its worst case, f = 1, is a speedup of 1), so a measured S < 1, as threads
+    under the GIL often show, is outside the model; it is clamped to f = 1 here, and the course's
+    charts do not fit such runs at all.
     """
     workers, speedups = list(workers), list(speedups)
     if len(workers) != len(speedups):

@@ -6,6 +6,8 @@ it did not. The grader (:mod:`gillab.grading`, on the instructor's host) never t
 - :mod:`~gillab.probes.chunk_probe`: stands in for ``count_sum``; records which process and thread ran each chunk, when.
 - :mod:`~gillab.probes.chat_requests`: a chat server that gathers requests; its log shows how many were in flight.
 - :mod:`~gillab.probes.tripwire`: counts calls of course helpers a learner was asked not to use.
+- :mod:`~gillab.probes.shared_counter`: a counter and a lock that record who read, wrote and held them, in order.
+- :mod:`~gillab.probes.challenges`: the chapters' challenges, one module each, and what their check cells share.
 - :mod:`~gillab.probes.verdicts`: ``GradingFailure`` and the checks that raise it.
 - :mod:`~gillab.probes._binding`: putting a stand-in where a notebook and a module bind a function.
 """

@@ -31,6 +31,8 @@ __all__ = [
     "validate_reference",
     "save_reference",
     "speedup_points",
+    "speedup_summary",
+    "recorded_speedup",
     "describe",
 ]
 
@@ -91,6 +93,37 @@ def speedup_points(reference: dict, mode: str, section: str = "cpu_sum") -> list
     """``[(workers, median speedup), ...]`` for ``mode`` ("threads" or "processes") in ``section``."""
     rows = reference.get(section, {}).get(mode, [])
     return [(row["workers"], row["speedup"]["median"]) for row in rows if "speedup" in row]
+
+
+def speedup_summary(reference: dict, mode: str, workers: int, section: str = "cpu_sum") -> dict | None:
+    """The speedup summary (median, min, max, repeats) of ``mode`` on ``workers`` in ``section``, or None."""
+    for row in reference.get(section, {}).get(mode, []):
+        if row.get("workers") == workers and "speedup" in row:
+            return row["speedup"]
+    return None
+
+
+def recorded_speedup(section: str, mode: str, workers: int, gil_enabled: bool | None = None, folder=None) -> str:
+    """One line quoting the newest shipped reference (recorded with the GIL on or off, as
+    ``gil_enabled`` asks) that measured ``mode`` on ``workers`` in ``section``: its speedup,
+    median (min-max), and where and when it was recorded. Says so plainly when none has it.
+
+    >>> recorded_speedup("gil_release", "threads", 2, gil_enabled=True)  # doctest: +ELLIPSIS
+    'recorded: 2 threads over one, speedup ...x (...-..., 5 runs), on ..., Python 3.11.7 (GIL on), 2026-11-25'
+    """
+    from .text import format_summary  # here: text's formatters import nothing of this module
+
+    candidates = [
+        reference
+        for reference in load_references(folder)
+        if (gil_enabled is None or bool(reference["machine"]["gil_enabled"]) == gil_enabled)
+        and speedup_summary(reference, mode, workers, section) is not None
+    ]
+    if not candidates:
+        return f"no shipped reference result has {mode} on {workers} workers in {section!r}"
+    reference = candidates[-1]
+    summary = speedup_summary(reference, mode, workers, section)
+    return f"recorded: {workers} {mode} over one, speedup {format_summary(summary, 'x')}, on {describe(reference)}"
 
 
 def describe(reference: dict, cpu_model: bool = True) -> str:
