@@ -20,7 +20,7 @@ MAIN_VENV = REPO / ".venv"
 FT_VENV = REPO / ".venv-ft"
 KERNEL_DIRS = [MAIN_VENV / "share" / "jupyter" / "kernels"]
 #: The kernel's name, read from the one place that sets it.
-KERNEL_NAME = re.search(r"^kernel_name=(\S+)$", (REPO / "scripts" / "ft-kernel.sh").read_text(), re.M).group(1)
+KERNEL_NAME = re.search(r"^ft_kernel_name=(\S+)$", (REPO / "scripts" / "python-kernel.sh").read_text(), re.M).group(1)
 
 
 def kernel_environment(**extra: str) -> dict:

@@ -1,5 +1,6 @@
-"""scripts/ft-kernel.sh (`make ft-kernel`) and scripts/pins.py: the messages a user sees when
-something is missing or wrong. The build itself is exercised by `make ft-kernel` and `make test-ft`."""
+"""scripts/python-kernel.sh (`make ft-kernel`, `make gil-kernel`) and scripts/pins.py: the messages a
+user sees when something is missing or wrong. The builds themselves are exercised by `make ft-kernel`
+with `make test-ft`, and `make gil-kernel` with `make test-gil`."""
 
 import os
 import subprocess
@@ -7,7 +8,7 @@ import sys
 
 from support.paths import REPO
 
-SCRIPT = REPO / "scripts" / "ft-kernel.sh"
+SCRIPT = REPO / "scripts" / "python-kernel.sh"
 
 
 def fake_dpkg_query(folder, installed: bool):
@@ -21,13 +22,13 @@ def fake_dpkg_query(folder, installed: bool):
 
 def run_script(tmp_path, *args, installed=False, **environment):
     bin_folder = fake_dpkg_query(tmp_path, installed)
-    env = {key: value for key, value in os.environ.items() if key != "GILLAB_FT_PYTHON"}
+    env = {key: value for key, value in os.environ.items() if key not in ("GILLAB_FT_PYTHON", "GILLAB_GIL_PYTHON")}
     env |= {"PATH": f"{bin_folder}:{os.environ['PATH']}", "GILLAB_CACHE_DIR": str(tmp_path / "cache"), **environment}
     return subprocess.run(["bash", str(SCRIPT), *args], capture_output=True, text=True, timeout=60, env=env)
 
 
 def test_missing_build_packages_stop_the_build_with_the_command_to_install_them(tmp_path):
-    result = run_script(tmp_path, sys.prefix, str(tmp_path / "ft-venv"))
+    result = run_script(tmp_path, "free-threaded", sys.prefix, str(tmp_path / "ft-venv"))
     assert result.returncode == 1
     assert "missing: build-essential pkg-config" in result.stderr and "libssl-dev" in result.stderr
     assert "apt-get install build-essential" in result.stderr
@@ -42,7 +43,7 @@ def test_missing_build_deps_lists_only_what_is_missing(tmp_path):
 
 def test_a_python_without_free_threading_is_refused(tmp_path):
     for version in ("3.12", "3", "three"):
-        result = run_script(tmp_path, sys.prefix, str(tmp_path / "ft-venv"), GILLAB_FT_PYTHON=version)
+        result = run_script(tmp_path, "free-threaded", sys.prefix, str(tmp_path / "ft-venv"), GILLAB_FT_PYTHON=version)
         assert result.returncode == 1
         assert (
             f"GILLAB_FT_PYTHON must be a version like 3.14 (free-threaded builds exist from 3.13 on), got '{version}'"
@@ -50,9 +51,50 @@ def test_a_python_without_free_threading_is_refused(tmp_path):
         )
 
 
-def test_a_missing_course_venv_is_named(tmp_path):
-    result = run_script(tmp_path, str(tmp_path / "no-venv"), str(tmp_path / "ft-venv"))
-    assert result.returncode == 1 and "no-venv does not exist yet: run make setup first" in result.stderr
+def test_a_standard_python_older_than_3_13_is_refused(tmp_path):
+    for version in ("3.12", "3.11", "3.x"):
+        result = run_script(tmp_path, "standard", sys.prefix, str(tmp_path / "gil-venv"), GILLAB_GIL_PYTHON=version)
+        assert result.returncode == 1
+        assert (
+            f"GILLAB_GIL_PYTHON must be a version like 3.14 (the course's current-Python checks need 3.13 or newer), "
+            f"got '{version}'" in result.stderr
+        )
+
+
+def test_the_flavour_must_be_named(tmp_path):
+    for arguments in ((sys.prefix,), ("gil", sys.prefix), ()):
+        result = run_script(tmp_path, *arguments)
+        assert result.returncode == 1
+        assert "the first argument must be the flavour to build, free-threaded or standard" in result.stderr
+
+
+def test_a_missing_course_venv_is_named_with_the_make_target_of_the_flavour(tmp_path):
+    for flavour, target in (("free-threaded", "make ft-kernel"), ("standard", "make gil-kernel")):
+        result = run_script(tmp_path, flavour, str(tmp_path / "no-venv"), str(tmp_path / "new-venv"))
+        assert result.returncode == 1
+        assert f"no-venv does not exist yet: run make setup first ({target} does)" in result.stderr
+
+
+def test_the_standard_build_is_missing_build_packages_named_too_before_any_download(tmp_path):
+    result = run_script(tmp_path, "standard", sys.prefix, str(tmp_path / "gil-venv"))
+    assert result.returncode == 1 and "apt-get install build-essential" in result.stderr
+    assert not (tmp_path / "cache" / "apt").exists()
+
+
+def test_each_flavour_finds_only_its_own_finished_build(tmp_path):
+    """A cached free-threaded build is never taken for the standard one, nor the other way round."""
+    script = SCRIPT.read_text()
+    start = script.index("finished_build() {")
+    function = script[start : script.index("\n}\n", start) + 3]
+    cache = tmp_path / "cache"
+    for name in ("cpython-3.13.15t", "cpython-3.13.15", "cpython-3.14.1t"):
+        (cache / name).mkdir(parents=True)
+        (cache / name / ".gillab-complete").touch()
+    cases = (("t", "", "cpython-3.14.1t"), ("", "", "cpython-3.13.15"), ("t", "3.13", "cpython-3.13.15t"))
+    for suffix, wanted, found in cases:
+        command = f'cache={cache}; suffix="{suffix}"; wanted="{wanted}"\n{function}\nfinished_build'
+        result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=30)
+        assert result.stdout.strip() == str(cache / found), (suffix, wanted, result.stdout, result.stderr)
 
 
 def check_pins(pyproject):
