@@ -1,13 +1,17 @@
 """The pins of pyproject.toml for the interpreter running this script, and a loud check of them.
 
     python scripts/pins.py requirements                 print them, one requirement a line
+    python scripts/pins.py requirements --only-marked   only the pins whose marker holds here (postBuild)
     python scripts/pins.py check [--compare-with PYTHON] fail when the installed versions differ
 
 Run it with the environment's own interpreter. The pins are ``[project] dependencies`` and the
-optional groups every course environment installs (:data:`COURSE_EXTRAS`). A free-threaded
-interpreter also takes ``[tool.gillab.free-threaded-overrides."3.N"]``: a pinned release that has
-no free-threaded wheel for that Python (and whose source cannot be built offline) is replaced there
-by a named release, or left out (``false``); each is said out loud.
+optional groups every course environment installs (:data:`COURSE_EXTRAS`), each ``name==version``,
+optionally followed by an environment marker on the Python version (``; python_version >= "3.13"
+and python_version < "3.14"``): a pin whose marker does not hold for this interpreter is not one of
+its pins. A free-threaded interpreter also takes
+``[tool.gillab.free-threaded-overrides."3.N"]``: a pinned release that has no free-threaded wheel
+for that Python (and whose source cannot be built offline) is replaced there by a named release, or
+left out (``false``); each is said out loud.
 
 pip can quietly pick an old release when a package has no wheel for an interpreter (a free-threaded
 build cannot use abi3 wheels), so after installing, ``check`` compares every pin with what is really
@@ -42,6 +46,41 @@ def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+_MARKER_TERM = re.compile(r'python_version\s*(==|!=|<=|>=|<|>)\s*["\'](\d+)\.(\d+)["\']')
+_COMPARE = {
+    "==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<=": lambda a, b: a <= b,
+    ">=": lambda a, b: a >= b, "<": lambda a, b: a < b, ">": lambda a, b: a > b,
+}
+
+
+def marker_holds(marker: str, version: tuple[int, int] = sys.version_info[:2]) -> bool:
+    """Whether ``marker`` (terms ``python_version OP "X.Y"`` joined by ``and``) holds for ``version``.
+
+    pip evaluates markers itself; this script runs before anything (``packaging`` included) is
+    installed in a new environment, so it reads the one kind of marker pyproject.toml uses, and
+    refuses any other kind loudly instead of guessing.
+    """
+    holds = True
+    for term in marker.split(" and "):
+        match = _MARKER_TERM.fullmatch(term.strip())
+        if not match:
+            raise SystemExit(
+                f"ERROR: pins.py reads only markers like python_version >= \"3.13\" joined by 'and', got {marker!r}"
+            )
+        operator, major, minor = match.groups()
+        holds = holds and _COMPARE[operator](version, (int(major), int(minor)))
+    return holds
+
+
+def split_requirement(requirement: str) -> tuple[str, str, str]:
+    """``(name, version, marker)`` of a pin ``name==version[; marker]`` (marker empty when there is none)."""
+    pin, _, marker = requirement.partition(";")
+    name, separator, version = pin.partition("==")
+    if not separator or not version.strip():
+        raise SystemExit(f"ERROR: every requirement in pyproject.toml must be pinned with ==, got {requirement!r}")
+    return name.strip(), version.strip(), marker.strip()
+
+
 def overrides(pyproject: Path = PYPROJECT) -> dict[str, str | None]:
     """The replacements that apply to this interpreter (none unless it is free-threaded); None for
     a package left out."""
@@ -62,12 +101,19 @@ def overrides(pyproject: Path = PYPROJECT) -> dict[str, str | None]:
 COURSE_EXTRAS = ("test",)
 
 
-def pins(pyproject: Path = PYPROJECT) -> dict[str, str]:
-    """Every pinned package and the version this interpreter must have."""
+def pins(pyproject: Path = PYPROJECT, only_marked: bool = False) -> dict[str, str]:
+    """Every pinned package and the version this interpreter must have (``only_marked``: only the
+    pins whose environment marker holds here)."""
     project = tomllib.loads(pyproject.read_text())["project"]
     groups = project.get("optional-dependencies", {})
     requirements = project["dependencies"] + [r for name in COURSE_EXTRAS for r in groups.get(name, [])]
-    pinned = {canonical(name): version for name, version in (r.split("==", 1) for r in requirements)}
+    pinned = {
+        canonical(name): version
+        for name, version, marker in map(split_requirement, requirements)
+        if (not marker and not only_marked) or (marker and marker_holds(marker))
+    }
+    if only_marked:
+        return pinned
     replaced = overrides(pyproject)
     unknown = set(replaced) - set(pinned)
     if unknown:
@@ -116,9 +162,12 @@ def main() -> int:
     parser.add_argument(
         "--pyproject", type=Path, default=PYPROJECT, help="the pins (default: the course's pyproject.toml)"
     )
+    parser.add_argument(
+        "--only-marked", action="store_true", help="requirements: only the pins whose environment marker holds here"
+    )
     args = parser.parse_args()
     if args.action == "requirements":
-        print("\n".join(f"{name}=={version}" for name, version in pins(args.pyproject).items()))
+        print("\n".join(f"{name}=={version}" for name, version in pins(args.pyproject, args.only_marked).items()))
         return 0
     return check(args.pyproject, args.compare_with)
 

@@ -94,6 +94,8 @@ def test_postbuild_installs_the_package_and_the_lab_settings_into_the_running_py
     for name in ("pyproject.toml", "README.md", "LICENSE", "postBuild"):
         shutil.copy2(REPO / name, repo / name)
     shutil.copytree(REPO / "gillab", repo / "gillab", ignore=shutil.ignore_patterns("__pycache__"))
+    (repo / "scripts").mkdir()
+    shutil.copy2(REPO / "scripts/pins.py", repo / "scripts/pins.py")
     prefix = tmp_path / "env"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(prefix)], check=True, timeout=120)
     python = prefix / "bin/python"

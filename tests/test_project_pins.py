@@ -18,12 +18,15 @@ def pyproject():
     return tomllib.loads((REPO / "pyproject.toml").read_text())
 
 
-def pins(requirements):
+def pins(requirements, marked=False):
+    """``{name: version}`` of the requirements without an environment marker (``marked=True``: of
+    those with one)."""
     found = {}
     for requirement in requirements:
-        match = re.fullmatch(r"([A-Za-z0-9_.\-]+)==([^;\s]+)", requirement.strip())
+        match = re.fullmatch(r"([A-Za-z0-9_.\-]+)==([^;\s]+)\s*(?:;\s*(.+))?", requirement.strip())
         assert match, f"pyproject.toml: {requirement!r} is not pinned with =="
-        found[match.group(1).lower().replace("_", "-")] = match.group(2)
+        if bool(match.group(3)) == marked:
+            found[match.group(1).lower().replace("_", "-")] = match.group(2)
     return found
 
 
@@ -68,6 +71,10 @@ def environment_problems(environment_text, project):
     extra = set(conda) - set(wanted) - set(build) - {"python", "pip"}
     if extra:
         problems.append(f"environment.yml has packages pyproject.toml does not: {sorted(extra)}")
+    # a pin that holds only on some Pythons comes from PyPI through postBuild, not from conda
+    marked = set(pins(project["project"]["dependencies"], marked=True)) & set(conda)
+    if marked:
+        problems.append(f"environment.yml has pins that postBuild installs from PyPI: {sorted(marked)}")
     return problems
 
 
@@ -89,6 +96,40 @@ def test_a_disagreeing_environment_yml_is_caught(change, problem):
     assert change[0] in text, "the test's starting point is gone from environment.yml: update this test"
     problems = environment_problems(text.replace(*change), pyproject())
     assert any(problem in found for found in problems), problems
+
+
+def test_pins_that_hold_only_on_some_pythons_are_installed_by_postbuild_through_pins_py():
+    marked = pins(pyproject()["project"]["dependencies"], marked=True)
+    assert "interpreters-pep-734" in marked, "the subinterpreter backport for Python 3.13 is pinned"
+    assert "scripts/pins.py requirements --only-marked" in (REPO / "postBuild").read_text()
+
+
+@pytest.mark.parametrize(
+    "version, held",
+    [((3, 11), False), ((3, 12), False), ((3, 13), True), ((3, 14), False), ((3, 15), False)],
+)
+def test_pins_py_reads_the_backports_marker_for_every_python_version(version, held):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("pins_script", REPO / "scripts/pins.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    requirement = next(r for r in pyproject()["project"]["dependencies"] if r.startswith("interpreters-pep-734"))
+    name, version_pinned, marker = module.split_requirement(requirement)
+    assert (name, version_pinned) == ("interpreters-pep-734", "0.5.0")
+    assert module.marker_holds(marker, version) is held
+
+
+def test_pins_py_refuses_a_marker_it_cannot_read(tmp_path):
+    import subprocess
+    import sys
+
+    pyproject_file = tmp_path / "pyproject.toml"
+    pyproject_file.write_text("""[project]\nname = "x"\ndependencies = ['numpy==2.4.6; sys_platform == "linux"']\n""")
+    command = [sys.executable, str(REPO / "scripts/pins.py"), "requirements", "--pyproject", str(pyproject_file)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "pins.py reads only markers like python_version" in result.stderr and "sys_platform" in result.stderr
 
 
 def test_a_pip_block_in_environment_yml_is_refused():
