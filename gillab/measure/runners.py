@@ -1,4 +1,5 @@
-"""Run a list of chunks serially, on threads, or on joblib worker processes, and record what ran where.
+"""Run a list of chunks serially, on threads, on joblib worker processes or in subinterpreters, and
+record what ran where.
 
 Each runner returns a :class:`RunRecord`: the total, wall and CPU seconds, and one :class:`Span` per
 chunk saying which process and thread ran it and when. Times come from ``time.perf_counter()``,
@@ -8,6 +9,10 @@ slices and the end of each slice is recorded as a progress tick, for timelines o
 when, together with the CPU seconds the thread had spent on the chunk by then (``tick_cpu_s``): a
 slice whose CPU seconds add up with another thread's to more than the wall time both took is proof
 that the two threads computed at the same instant.
+
+The subinterpreter runner (:func:`gillab.measure.subinterpreters.run_subinterpreters`, mode
+``"subinterpreters"``) runs each worker's chunks in an interpreter of its own inside this process;
+its spans also say which interpreter (``Span.interpreter``).
 
 >>> from gillab.measure.chunks import split_range
 >>> from gillab.measure.workloads import count_sum
@@ -31,8 +36,9 @@ __all__ = [
     "MODES", "MAX_WORKERS",
 ]
 
-#: The ways a list of chunks can be run.
-MODES = ("serial", "threads", "processes")
+#: The ways a list of chunks can be run ("subinterpreters": Python 3.13+, see
+#: :func:`gillab.machine.interpreter.subinterpreter_support`).
+MODES = ("serial", "threads", "processes", "subinterpreters")
 #: More workers than this is a typo, not an experiment; it would only exhaust the machine.
 MAX_WORKERS = 256
 #: A chunk is cut into at most this many slices to record progress.
@@ -51,6 +57,8 @@ class Span:
     ``start``/``end`` are ``perf_counter`` seconds; ``ticks`` the end time of each slice when the
     chunk was cut for progress, and ``tick_cpu_s`` the CPU seconds the running thread had spent on
     the chunk at each of those ticks; ``cpu_s`` the CPU seconds the running thread spent on it.
+    ``interpreter`` is the id of the interpreter that ran it: 0, the main one, except in
+    subinterpreter runs.
     """
 
     kind: str
@@ -63,6 +71,7 @@ class Span:
     cpu_s: float
     ticks: tuple[float, ...] = ()
     tick_cpu_s: tuple[float, ...] = ()
+    interpreter: int = 0
 
     @property
     def seconds(self) -> float:
@@ -94,6 +103,11 @@ class RunRecord:
         return len({span.pid for span in self.spans})
 
     @property
+    def distinct_interpreters(self) -> int:
+        """How many different (process, interpreter) pairs ran chunks."""
+        return len({(span.pid, span.interpreter) for span in self.spans})
+
+    @property
     def ran_in_caller_process(self) -> bool:
         return any(span.pid == self.caller_pid for span in self.spans)
 
@@ -106,13 +120,13 @@ def traced_chunk(function, lo: int, hi: int, n_ticks: int = 1, kind: str = "seri
     """Run ``function(lo, hi)`` (in slices when ``n_ticks > 1``) and return ``(value, Span)``.
 
     Module-level so that joblib can send it to worker processes. Between slices it stops early
-    with ``KeyboardInterrupt`` if a thread run was cancelled (an interrupted kernel).
+    with ``KeyboardInterrupt`` if a thread or subinterpreter run was cancelled (an interrupted kernel).
     """
     start, cpu_start = time.perf_counter(), time.thread_time()
     ticks, tick_cpu = [], []
     value = 0
     for slice_lo, slice_hi in split_range(lo, hi, n_ticks) if n_ticks > 1 else [(lo, hi)]:
-        if kind == "thread" and _cancelled.is_set():
+        if kind in ("thread", "interpreter") and _cancelled.is_set():
             raise KeyboardInterrupt("run cancelled")
         value += function(slice_lo, slice_hi)
         ticks.append(time.perf_counter())
@@ -290,6 +304,10 @@ def _renumbered(span: Span, worker: int) -> Span:
 
 def run_chunks(mode: str, function, chunks, n_workers: int = 1, n_ticks: int = 1) -> RunRecord:
     """Run ``chunks`` with the runner named by ``mode`` (one of :data:`MODES`)."""
+    if mode == "subinterpreters":
+        from .subinterpreters import run_subinterpreters  # it builds on this module
+
+        return run_subinterpreters(function, chunks, n_workers, n_ticks)
     if mode == "serial":
         return run_serial(function, chunks, n_ticks)
     if mode == "threads":

@@ -14,7 +14,10 @@ import sysconfig
 
 import pytest
 
-__all__ = ["import_server_side", "skip_or_fail_without_free_threading", "require_bubblewrap", "BUBBLEWRAP_INSTALL"]
+__all__ = [
+    "import_server_side", "skip_or_fail_without_free_threading", "require_bubblewrap", "require_subinterpreters",
+    "require_no_subinterpreters", "BUBBLEWRAP_INSTALL",
+]
 
 #: How a Debian or Ubuntu machine gets bubblewrap (``.ci/install-system-packages`` runs it).
 BUBBLEWRAP_INSTALL = "sudo apt-get install bubblewrap"
@@ -40,6 +43,33 @@ def skip_or_fail_without_free_threading(reason: str):
     if os.environ.get("GILLAB_REQUIRE_FREE_THREADED") == "1":
         pytest.fail(f"GILLAB_REQUIRE_FREE_THREADED=1 (make test-ft) but {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+def require_subinterpreters():
+    """This Python's :class:`~gillab.machine.interpreter.SubinterpreterSupport` when it can run work in
+    subinterpreters (3.13+ with the course's pins); else skip, saying why and where they run (``make
+    test-gil``, ``make test-ft``). Under GILLAB_REQUIRE_SUBINTERPRETERS=1 (both of those targets) fail
+    instead, so that no subinterpreter test can pass there by not running."""
+    from gillab.machine.interpreter import subinterpreter_support
+
+    support = subinterpreter_support()
+    if not support.available:
+        reason = f"no subinterpreters here ({support.detail}); make test-gil and make test-ft run these tests"
+        if os.environ.get("GILLAB_REQUIRE_SUBINTERPRETERS") == "1":
+            pytest.fail(f"GILLAB_REQUIRE_SUBINTERPRETERS=1 but {reason}", pytrace=False)
+        pytest.skip(reason)
+    return support
+
+
+def require_no_subinterpreters():
+    """Skip, saying why, on a Python that HAS subinterpreters: the test checks what a Python without
+    them (3.11 and 3.12, as the course's .venv) says instead."""
+    from gillab.machine.interpreter import subinterpreter_support
+
+    support = subinterpreter_support()
+    if support.available:
+        pytest.skip(f"this Python has subinterpreters ({support.source}); make test runs this on .venv's Python 3.11")
+    return support
 
 
 def require_bubblewrap() -> str:
