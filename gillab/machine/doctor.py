@@ -13,7 +13,15 @@ import shutil
 import sys
 
 from .cpus import cpu_limits, cpu_model, one_cpu_note
-from .interpreter import free_threaded_build, gil_enabled, gil_switch, start_method
+from .interpreter import (
+    default_start_method,
+    free_threaded_build,
+    gil_enabled,
+    gil_switch,
+    process_cpu_count,
+    start_method,
+    subinterpreter_support,
+)
 
 __all__ = ["collect_facts", "format_facts", "show", "main", "add_parser"]
 
@@ -37,9 +45,31 @@ def _gil_state(facts: dict) -> str:
     return f"enabled, although this build is free-threaded: {why}"
 
 
+def _start_method(facts: dict) -> str:
+    default = facts.get("default_start_method", facts["start_method"])
+    if facts["start_method"] == default:
+        return f"{default} (multiprocessing; the default of Python {facts['python_version']} here)"
+    return f"{facts['start_method']} (multiprocessing; set by this program, the default here is {default})"
+
+
+def _process_cpu_count(facts: dict) -> str:
+    count = facts.get("process_cpu_count")
+    if count is None:
+        return f"absent (os.process_cpu_count() arrived in Python 3.13; this is {facts['python_version']})"
+    return f"{count} (os.process_cpu_count(): the affinity's CPUs; like os.cpu_count() it ignores a CPU quota)"
+
+
+def _subinterpreters(facts: dict) -> str:
+    found = facts.get("subinterpreters") or {}
+    if found.get("source") == "none":
+        return f"NOT AVAILABLE: {found['detail']}"
+    return found.get("detail", "unknown")
+
+
 def collect_facts(root: str = "/") -> dict:
     """Every fact ``gillab doctor`` reports, as a JSON-ready dict. ``root`` is for tests."""
     limits = cpu_limits(root)
+    support = subinterpreter_support()
     try:
         import joblib
 
@@ -56,13 +86,16 @@ def collect_facts(root: str = "/") -> dict:
         "gil_switch": gil_switch(),
         "switch_interval_s": sys.getswitchinterval(),
         "start_method": start_method(),
+        "default_start_method": default_start_method(),
         "platform": platform.platform(),
         "cpu_model": cpu_model(),
         "os_cpu_count": limits.logical,
+        "process_cpu_count": process_cpu_count(),
         "affinity_cpus": limits.affinity,
         "cgroup_cpu_quota": limits.quota,
         "effective_cpus": limits.effective,
         "joblib_cpu_count": joblib_cpus,
+        "subinterpreters": {"source": support.source, "detail": support.detail, "own_gil": support.own_gil},
         "tools": {name: next(filter(None, map(shutil.which, names)), None) for name, names in _TOOLS.items()},
     }
 
@@ -76,13 +109,15 @@ def format_facts(facts: dict, tools: bool = False) -> str:
         f"GIL               {_gil_state(facts)}",
         f"Switch interval   {facts['switch_interval_s'] * 1000:g} ms (sys.getswitchinterval()"
         f"{'' if facts['gil_enabled'] else '; no effect while the GIL is off'})",
-        f"Start method      {facts['start_method']} (multiprocessing)",
+        f"Start method      {_start_method(facts)}",
         f"CPU               {facts['cpu_model']}",
         f"os.cpu_count()    {facts['os_cpu_count']}",
+        f"process_cpu_count {_process_cpu_count(facts)}",
         f"Affinity          {facts['affinity_cpus']} CPUs this process may run on",
         f"CPU quota         {'none' if quota is None else f'{quota:g} CPUs (cgroup)'}",
         f"Effective CPUs    {facts['effective_cpus']}   <- what parallel speedup can reach here",
         f"joblib.cpu_count  {facts['joblib_cpu_count']}",
+        f"Subinterpreters   {_subinterpreters(facts)}",
     ]
     for name, path in facts["tools"].items() if tools else ():
         lines.append(f"{name:<18}{path or 'not found (optional)'}")
