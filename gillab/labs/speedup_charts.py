@@ -32,7 +32,7 @@ def amdahl_fit(rows, effective_cpus: int) -> tuple[str | None, float | None]:
     A mode with a slowdown (a speedup below 1 on more than one worker) is not fitted: Amdahl's law
     never predicts one, so a slowdown comes from costs outside the model (starting workers,
     contention for the GIL), not from a large serial fraction."""
-    for mode in ("processes", "threads"):
+    for mode in ("processes", "subinterpreters", "threads"):
         points = [(row["workers"], row["speedup"]["median"]) for row in rows
                   if row["mode"] == mode and row["workers"] <= effective_cpus]
         if _slowdown(points):
@@ -47,7 +47,7 @@ def _slowdown(points) -> bool:
 
 
 def _time_panel(ax, rows) -> None:
-    for mode in ("serial", "threads", "processes"):
+    for mode in ("serial", "threads", "processes", "subinterpreters"):
         points = sorted((row["workers"], row["seconds"]) for row in rows if row["mode"] == mode)
         if not points:
             continue
@@ -68,10 +68,11 @@ def _time_panel(ax, rows) -> None:
     ax.legend(fontsize="small")
 
 
-def speedup_figure(rows, effective_cpus: int, references=()):
+def speedup_figure(rows, effective_cpus: int, references=(), modes=("threads", "processes")):
     """Time and speedup panels for ``rows`` (already one per configuration), and a third panel
-    with ``references`` when given. Returns ``(figure, drawn)`` where ``drawn`` says what is on
-    it: ``rows``, ``fit_mode``, ``serial_fraction`` and ``references`` (label and points each)."""
+    with ``references`` (their results for ``modes``) when given. Returns ``(figure, drawn)``
+    where ``drawn`` says what is on it: ``rows``, ``fit_mode``, ``serial_fraction`` and
+    ``references`` (label and points each)."""
     rows = list(rows)
     references = list(references)
     figure, axes = new_figure(3 if references else 2, width=14 if references else 11)
@@ -94,7 +95,9 @@ def speedup_figure(rows, effective_cpus: int, references=()):
             label=f"the most {effective_cpus} CPU(s) can give",
         )
         axes[1].legend(fontsize="small")
-    drawn_references = reference_panel(axes[2], references, cpu_model_in_labels=False) if references else []
+    drawn_references = (
+        reference_panel(axes[2], references, modes=modes, cpu_model_in_labels=False) if references else []
+    )
     top = max([row["workers"] for row in rows] + [k for _, points in drawn_references for k, _ in points] + [2])
     for ax in axes:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))

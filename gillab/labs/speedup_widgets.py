@@ -3,7 +3,10 @@
 Each press measures with :func:`gillab.measure.speedup.measure_speedups` (every parallel run paired with a
 serial run made just before it), appends the rows to a table that keeps every run, redraws time and
 speedup against workers (one line per mode, the ideal line, the Amdahl fit) and a timeline of the
-last run: per worker, when it made progress. Under the GIL threads take turns; processes overlap.
+last run: per worker, when it made progress. Under the GIL threads take turns; processes overlap;
+so do subinterpreters (Python 3.13+: each has its own GIL), inside one process. On a Python without
+subinterpreters their box is greyed out, the lab says why, and the subinterpreter results recorded
+by ``gillab bench`` on another machine are drawn instead, when any ship with the course.
 
 >>> lab = speedup_lab(n=20_000, repeats=1, effective_cpus=2)
 >>> lab.workers.value = 3
@@ -21,12 +24,13 @@ import html
 import ipywidgets as widgets
 
 from .._validate import require_int, require_positive_number
-from ..machine.interpreter import gil_enabled
+from ..machine.interpreter import gil_enabled, subinterpreter_support
 from ..measure.calibrate import round_size, units_per_second
 from ..measure.runners import MAX_WORKERS, MODES, stop_worker_processes
 from ..measure.speedup import measure_speedups
+from ..measure.subinterpreters import stop_interpreters
 from ..measure.workloads import WORKLOADS, Workload
-from ..show.references import load_references
+from ..show.references import load_references, speedup_points
 from ..show.text import format_summary
 from .base import Lab, SettingsError, error_html
 from .figures import placeholder_png, png
@@ -82,7 +86,7 @@ class SpeedupLab(Lab):
     """
 
     name = "speedup"
-    title = "Speedup lab: threads and processes on your machine"
+    title = "Speedup lab: threads, processes and subinterpreters on your machine"
 
     def __init__(self, workload, n, workers, modes, repeats, n_ticks, workloads, max_workers, time_budget_s,
                  effective_cpus, show_references, references_folder):
@@ -99,6 +103,9 @@ class SpeedupLab(Lab):
         for mode in modes:
             if mode not in MODES:
                 raise ValueError(f"modes must be among {', '.join(MODES)}, got {mode!r}")
+        self.subinterpreters = subinterpreter_support()
+        # what one press may run besides serial: the slider's top is sized for all of them at once
+        self._parallel_modes = 3 if self.subinterpreters.available else 2
         self.results: list[dict] = []
         self.last_records: list = []
         self.drawn: dict | None = None
@@ -128,6 +135,12 @@ class SpeedupLab(Lab):
                 value=mode in modes, description=mode, indent=False, layout=widgets.Layout(width="8em")
             )
             self.modes[mode] = box.add_class(f"gillab-mode-{mode}")
+        if not self.subinterpreters.available:
+            box = self.modes["subinterpreters"]
+            box.value, box.disabled, box.layout.width = False, True, "11em"
+            box.description = "subinterpreters (not here)"
+            why = html.escape(self.subinterpreters.detail)
+            self.note.value += f" Subinterpreters cannot run in this kernel: {why}."
         self.table = widgets.HTML(html_table(_COLUMNS, [])).add_class("gillab-results-table")
         self.chart = widgets.Image(
             value=placeholder_png("Time and speedup against workers appear here after Run."),
@@ -142,7 +155,7 @@ class SpeedupLab(Lab):
         )
         self.timeline.add_class("gillab-timeline")
 
-        self.references = self._references(show_references, references_folder)
+        self.references = self._references(show_references, references_folder, modes)
         self._calibrate(workload, n)
         self.workload.observe(self._on_workload_change, names="value")
         self.size.observe(lambda change: self._describe_size(), names="value")
@@ -186,7 +199,8 @@ class SpeedupLab(Lab):
             self.rates[name] = units_per_second(function, target_s=CALIBRATION_PROBE_S)
             self.status.value = "Ready: choose the settings, then press Run."
         rate = self.rates[name]
-        largest = largest_size(rate, self._runs_per_press(2), self.time_budget_s, fixed_s=self._fixed_costs_s())
+        runs = self._runs_per_press(self._parallel_modes)
+        largest = largest_size(rate, runs, self.time_budget_s, fixed_s=self._fixed_costs_s())
         if n is not None:
             n = require_int("n", n, minimum=1)
             if n > largest:
@@ -219,15 +233,29 @@ class SpeedupLab(Lab):
         if rate:
             self.size_note.value = f"one serial run of this size takes about {self.n / rate:.2g} s here"
 
-    def _references(self, show, folder) -> list[dict]:
+    def _references(self, show, folder, modes=()) -> list[dict]:
         # on one CPU the references show what cannot show here; on a free-threaded kernel the
-        # GIL kernels' references show what this kernel's threads are free of
+        # GIL kernels' references show what this kernel's threads are free of; without
+        # subinterpreters, the subinterpreter results recorded elsewhere
         free_threaded = not gil_enabled()
-        show = (self.effective_cpus == 1 or free_threaded) if show is None else bool(show)
+        recorded_instead = "subinterpreters" in modes and not self.subinterpreters.available
+        show = (self.effective_cpus == 1 or free_threaded or recorded_instead) if show is None else bool(show)
         if not show:
             return []
         references = load_references(folder)
-        if free_threaded and self.effective_cpus > 1:
+        if recorded_instead and self.effective_cpus > 1 and not free_threaded:
+            recorded = [reference for reference in references if speedup_points(reference, "subinterpreters")]
+            if recorded:
+                extra = (
+                    "The right-hand chart shows subinterpreters (with threads and processes) as recorded on "
+                    f"{len(recorded)} machine(s) with Python 3.13 or newer."
+                )
+            else:
+                extra = (
+                    "No reference results with subinterpreters ship with this copy of the course yet (Python 3.13+ "
+                    "records them with <code>gillab bench --save-reference</code>)."
+                )
+        elif free_threaded and self.effective_cpus > 1:
             references = [reference for reference in references if reference["machine"]["gil_enabled"]]
             if references:
                 extra = (
@@ -253,12 +281,14 @@ class SpeedupLab(Lab):
     def measure(self) -> None:
         ticked = [mode for mode, box in self.modes.items() if box.value]
         if not ticked:
-            raise SettingsError("Tick at least one mode (serial, threads or processes), then press Run.")
+            raise SettingsError(
+                "Tick at least one mode (serial, threads, processes or subinterpreters), then press Run."
+            )
         name = self.workload.value
         if name not in self.rates:  # its calibration failed when it was chosen: fail the same way again
             self._calibrate(name, None)
         n, workers = self.n, self.workers.value
-        configs = [(mode, workers) for mode in ("threads", "processes") if mode in ticked]
+        configs = [(mode, workers) for mode in ("threads", "processes", "subinterpreters") if mode in ticked]
         self._running_modes = ticked
         estimate = self._runs_per_press(len(configs)) * n / self.rates[name]
         self.show_progress(0, 1, f"Starting: {name}, n = {n:,}, {workers} worker(s); about {estimate:.1f} s")
@@ -302,6 +332,7 @@ class SpeedupLab(Lab):
             "result": row["result"],
             "distinct_threads": record.distinct_threads,
             "distinct_processes": record.distinct_processes,
+            "distinct_interpreters": record.distinct_interpreters,
             "ran_in_caller_process": record.ran_in_caller_process,
             "record": record,
         }
@@ -310,7 +341,7 @@ class SpeedupLab(Lab):
         self.table.value = html_table(_COLUMNS, [self._table_row(row) for row in reversed(self.results)])
         same_experiment = [row for row in self.results if row["workload"] == name and row["n"] == n]
         self.figure, self.drawn = speedup_figure(
-            latest_per_config(same_experiment), self.effective_cpus, self.references
+            latest_per_config(same_experiment), self.effective_cpus, self.references, modes=tuple(self.modes)[1:]
         )
         self.figure.suptitle(f"{name}, n = {n:,} (latest run of each mode and worker count)", fontsize="medium")
         self.chart.value = png(self.figure)
@@ -323,6 +354,8 @@ class SpeedupLab(Lab):
             used = f"{row['distinct_processes']} process(es)"
         elif row["mode"] == "threads":
             used = f"{row['distinct_threads']} thread(s)"
+        elif row["mode"] == "subinterpreters":
+            used = f"{row['distinct_interpreters']} interpreter(s), one process"
         else:
             used = "the kernel's thread"
         return {
@@ -337,6 +370,9 @@ class SpeedupLab(Lab):
         if "processes" in self._running_modes:
             stop_worker_processes()
             return "its worker processes were stopped"
+        if "subinterpreters" in self._running_modes:
+            stop_interpreters()
+            return "its interpreters were asked to stop between slices"
         return "its threads were stopped" if "threads" in self._running_modes else ""
 
 

@@ -22,10 +22,10 @@ __all__ = [
 ]
 
 #: One colour per way of running the work, in every chart of the course.
-MODE_COLOURS = {"serial": "tab:gray", "threads": "tab:red", "processes": "tab:blue"}
+MODE_COLOURS = {"serial": "tab:gray", "threads": "tab:red", "processes": "tab:blue", "subinterpreters": "tab:green"}
 _OTHER_COLOUR = "tab:green"
-_MODE_MARKERS = {"threads": "s", "processes": "o"}
-_ROW_NAMES = {"serial": "main", "threads": "thread", "processes": "process"}
+_MODE_MARKERS = {"threads": "s", "processes": "o", "subinterpreters": "^"}
+_ROW_NAMES = {"serial": "main", "threads": "thread", "processes": "process", "subinterpreters": "interpreter"}
 #: The newest reference results drawn in one panel; more would make it unreadable.
 MAX_REFERENCES_DRAWN = 3
 
@@ -44,7 +44,8 @@ def timeline(record, ax=None, title: str | None = None):
     """One row per worker; a bar for each chunk from start to end, a tick mark at each progress tick.
 
     Under the GIL, threads' bars overlap in time but their ticks interleave (they take turns);
-    processes' ticks advance side by side. Times are seconds since the run's first start.
+    processes' ticks advance side by side, and so do subinterpreters' (a row per interpreter, named by
+    its id). Times are seconds since the run's first start.
     """
     ax = axes_or_new(ax, size=(8, 0.5 + 0.45 * max(1, record.workers)))
     if not record.spans:
@@ -60,7 +61,11 @@ def timeline(record, ax=None, title: str | None = None):
         if span.ticks:
             ax.plot([tick - origin for tick in span.ticks], [row] * len(span.ticks), "|", color=colour, markersize=12)
     ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels([f"{_ROW_NAMES.get(record.mode, record.mode)} {i}" for i in range(len(rows))])
+    if record.mode == "subinterpreters":  # each row is one interpreter: name it by its id
+        ids = {(span.pid, span.thread_id): span.interpreter for span in record.spans}
+        ax.set_yticklabels([f"interpreter {ids[key]}" for key in rows])
+    else:
+        ax.set_yticklabels([f"{_ROW_NAMES.get(record.mode, record.mode)} {i}" for i in range(len(rows))])
     ax.set_ylim(-0.6, len(rows) - 0.4)
     ax.invert_yaxis()
     ax.set_xlabel("seconds since start")

@@ -90,8 +90,12 @@ def save_reference(result: dict, folder: str | Path | None = None, name: str | N
 
 
 def speedup_points(reference: dict, mode: str, section: str = "cpu_sum") -> list[tuple[int, float]]:
-    """``[(workers, median speedup), ...]`` for ``mode`` ("threads" or "processes") in ``section``."""
-    rows = reference.get(section, {}).get(mode, [])
+    """``[(workers, median speedup), ...]`` for ``mode`` ("threads", "processes", "subinterpreters")
+    in ``section``. Subinterpreters are measured in a section of their own (``gillab bench``'s
+    ``subinterpreters``, the same sum): asked for in ``cpu_sum``, they are found there."""
+    rows = reference.get(section, {}).get(mode) or []
+    if not rows and mode == "subinterpreters" and section == "cpu_sum":
+        rows = reference.get("subinterpreters", {}).get("subinterpreters") or []
     return [(row["workers"], row["speedup"]["median"]) for row in rows if "speedup" in row]
 
 
