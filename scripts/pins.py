@@ -115,11 +115,15 @@ def pins(pyproject: Path = PYPROJECT, only_marked: bool = False) -> dict[str, st
     if only_marked:
         return pinned
     replaced = overrides(pyproject)
-    unknown = set(replaced) - set(pinned)
+    # an override may name a pin of any group (the classroom's jupyterhub too), but it replaces only
+    # pins this environment installs
+    every = {canonical(split_requirement(r)[0]) for r in project["dependencies"] + sum(groups.values(), [])}
+    unknown = set(replaced) - every
     if unknown:
         raise SystemExit(
             f"ERROR: free-threaded-overrides in {pyproject} name packages that are not pinned: {sorted(unknown)}"
         )
+    replaced = {name: version for name, version in replaced.items() if name in pinned}
     return {name: version for name, version in (pinned | replaced).items() if version is not None}
 
 

@@ -150,3 +150,22 @@ def test_the_course_overrides_name_only_pinned_packages_with_exact_versions():
         for name, release in table.items():
             assert name.lower() in pinned
             assert release is False or (isinstance(release, str) and release[0].isdigit() and "." in release)
+
+
+def test_an_override_of_a_group_this_environment_does_not_install_is_allowed_and_ignored(tmp_path):
+    """The free-threaded overrides name the classroom's jupyterhub, which the course environments
+    do not install (only the classroom's does): make ft-kernel must not stop on it."""
+    import sysconfig
+
+    minor = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(
+        '[project]\nname = "x"\ndependencies = ["numpy==0.0.1"]\n'
+        '[project.optional-dependencies]\ntest = ["pytest==0.0.3"]\nclassroom = ["jupyterhub==0.0.2"]\n'
+        f'[tool.gillab.free-threaded-overrides."{minor}"]\njupyterhub = false\npytest = "0.0.4"\n'
+    )
+    command = [sys.executable, str(REPO / "scripts" / "pins.py"), "requirements", "--pyproject", str(pyproject)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    wanted = "0.0.4" if sysconfig.get_config_var("Py_GIL_DISABLED") else "0.0.3"
+    assert result.stdout.split() == ["numpy==0.0.1", f"pytest=={wanted}"]
