@@ -215,3 +215,19 @@ def test_a_python_without_subinterpreters_says_why_in_the_runner_pool_and_probe(
             attempt()
         assert str(caught.value) == support.detail and f"Python {version}" in support.detail
     assert "Python 3.13 or newer" in support.detail
+
+
+def test_a_process_forked_after_a_run_starts_because_the_kept_interpreters_are_closed_first(subinterpreters):
+    """On Python 3.13 a child forked while a subinterpreter exists dies at once ("Fatal Python error:
+    PyThreadState_Get"); the runner's kept interpreters are closed before every fork."""
+    import multiprocessing
+
+    run_subinterpreters(count_sum, split_range(1, 1001, 2), 2)
+    context = multiprocessing.get_context("fork")
+    parent, child = context.Pipe()
+    process = context.Process(target=child.send, args=("started",))
+    process.start()
+    assert parent.poll(BOUND_S) and parent.recv() == "started"
+    process.join(BOUND_S)
+    assert process.exitcode == 0
+    assert run_subinterpreters(count_sum, split_range(1, 1001, 2), 2).distinct_interpreters == 2

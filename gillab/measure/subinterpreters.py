@@ -12,8 +12,9 @@ the PEP 734 backport (PyPI ``interpreters-pep-734``) on 3.13
 that calls it, so each worker has a stable interpreter id and native thread id), chunk ``i`` on
 worker ``i % k``, each chunk timed inside its interpreter with the same ``perf_counter`` clock the
 other runners use. Like joblib's worker processes, the interpreters are kept for the next run
-(:func:`stop_interpreters` closes them), so a warm-up run absorbs their start-up; what one costs to
-start is :func:`interpreter_start_seconds`.
+(:func:`stop_interpreters` closes them; so does this process before it forks, because on Python
+3.13 a child forked while a subinterpreter exists dies at once), so a warm-up run absorbs their
+start-up; what one costs to start is :func:`interpreter_start_seconds`.
 
 What cannot cross is refused before anything starts, with a message saying what and why
 (:class:`CannotCrossInterpreters`): a function defined in a notebook cell (it lives in this
@@ -259,6 +260,11 @@ def stop_interpreters() -> int:
 # closing them before the interpreter shuts down: an Interpreter still referenced at exit makes the
 # free-threaded 3.13 build print an ignored exception per interpreter
 atexit.register(stop_interpreters)
+# and before this process forks: a child forked while a subinterpreter exists dies at once on Python
+# 3.13 ("Fatal Python error: PyThreadState_Get: ... the GIL is released", seen on 3.13.15; CPython
+# issue gh-101437, open), and fork is multiprocessing's default start method on Linux up to 3.13
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=stop_interpreters)
 
 
 def _read_outcome(folder: str, worker: int):
@@ -381,14 +387,17 @@ def _gather(folder: str, workers: int, n_workers: int, errors: dict, name: str) 
 
 
 def interpreter_start_seconds(repeats: int = 5) -> list[float]:
-    """Seconds to start one new interpreter and import the course's work functions in it (what a
-    worker pays once), measured ``repeats`` times; each is closed again."""
+    """Seconds to start one new interpreter and import the course's work functions in it
+    (``gillab.measure.workloads``, what a worker needs before it can work, as a worker process
+    does), measured ``repeats`` times; each is closed again. (The runner's workers also import
+    this module, once, when they start.)"""
     repeats = require_int("repeats", repeats, minimum=1, maximum=100)
     interpreters = interpreters_module()
     seconds = []
     for _ in range(repeats):
         start = time.perf_counter()
-        interpreter = _new_interpreter(interpreters)
+        interpreter = interpreters.create()
+        interpreter.exec("import gillab.measure.workloads")
         seconds.append(time.perf_counter() - start)
         _close(interpreter)
     return seconds
