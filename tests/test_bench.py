@@ -17,7 +17,7 @@ from gillab.bench import QUICK, SECTION_STATUSES, SECTIONS, break_even_search, f
 from gillab.bench.course_run import run_course
 from gillab.bench.goals import GOAL_STATUSES, evaluate_goals
 from gillab.bench.grading_section import measure_autograde
-from gillab.machine.interpreter import gil_enabled
+from gillab.machine.interpreter import gil_enabled, subinterpreter_support
 from gillab.show.references import load_references, speedup_points, validate_reference
 
 
@@ -89,6 +89,7 @@ def test_quick_run_is_in_the_reference_schema_with_every_section(quick_run):
         assert data[name]["status"] in SECTION_STATUSES, name
     assert {name: data[name]["status"] for name in SECTIONS} == {
         **{name: "ok" for name in SECTIONS},
+        "subinterpreters": "ok" if subinterpreter_support().available else "not available",
         "autograde": "skipped",
     }
 
@@ -117,6 +118,27 @@ def test_gil_release_is_threads_only_on_gil_releasing_work(quick_run):
     assert "processes" not in section
     assert [row["workers"] for row in section["threads"]] == list(range(1, 2 * data["machine"]["effective_cpus"] + 1))
     assert all(summary_ok(row["speedup"]) for row in section["threads"])
+
+
+def test_subinterpreters_section_ran_in_k_interpreters_or_says_why_not(quick_run):
+    _, data, stdout = quick_run
+    section, support = data["subinterpreters"], subinterpreter_support()
+    goal = next(goal for goal in data["goals"] if goal["name"] == "subinterpreters x2")
+    if not support.available:
+        assert section["reason"] == support.detail and f"subinterpreters: NOT AVAILABLE: {support.detail}" in stdout
+        assert goal["status"] == "not measured" and goal["note"] == support.detail
+        return
+    k = data["machine"]["effective_cpus"]
+    assert section["workload"] == "count_sum" and section["results_agree"] is True
+    assert section["source"] == support.source
+    # what ran where: each worker count was that many interpreters of the bench's own process
+    assert [row["workers"] for row in section["subinterpreters"]] == list(range(1, 2 * k + 1))
+    assert [row["distinct_interpreters"] for row in section["subinterpreters"]] == list(range(1, 2 * k + 1))
+    assert all(row["ran_in_caller_process"] and row["distinct_processes"] == 1 for row in section["subinterpreters"])
+    assert all(summary_ok(section["start_s"][way]) for way in ("threads", "subinterpreters", "processes"))
+    assert section["own_gil"]["subinterpreters"]["other_ran"] is True
+    assert section["own_gil"]["threads"]["other_ran"] is (not gil_enabled())
+    assert "start-up of one worker: threads" in stdout and goal["status"] == "not judged"  # a quick run
 
 
 def test_io_joblib_and_break_even_sections(quick_run):
@@ -151,7 +173,8 @@ def test_table_shows_every_section_and_goal(quick_run):
     for goal in data["goals"]:
         assert goal["status"] in GOAL_STATUSES
         assert goal["name"] in stdout
-    assert [goal["name"] for goal in data["goals"]][2:] == [
+    assert [goal["name"] for goal in data["goals"]][1] == "subinterpreters x2"
+    assert [goal["name"] for goal in data["goals"]][3:] == [
         "io",
         "joblib warm call",
         "course_run_s",
@@ -180,7 +203,10 @@ def test_save_reference_writes_a_loadable_reference(quick_run):
     [
         (["--out", "."], "is a folder"),
         (["--out", "missing/results.json"], "the folder missing does not exist"),
-        (["--skip", "cpu_sum,nonsense"], "unknown section nonsense; the sections are cpu_sum, gil_release"),
+        (
+            ["--skip", "cpu_sum,nonsense"],
+            "unknown section nonsense; the sections are cpu_sum, subinterpreters, gil_release",
+        ),
         (["--course", "no-such-course"], "--course no-such-course: no such folder"),
         (["--save-reference", "a-file.txt"], "is a file, not a folder"),
         (["--quick", "--save-reference"], "--quick results are too small to ship"),

@@ -9,6 +9,9 @@ draws beside a learner's results. Its sections, each with ``status`` (:data:`SEC
 
 - ``cpu_sum`` (:mod:`gillab.bench.scaling`): the course's pure-Python sum at a size where the serial
   run takes about 2 s; speedup of threads and of processes for 1 .. 2x the effective CPUs.
+- ``subinterpreters`` (:mod:`gillab.bench.subinterpreter_scaling`): the same sum in 1 .. 2x the
+  effective CPUs subinterpreters of one process (Python 3.13+; "not available", with the reason,
+  before), the start-up of one worker in each way, and the own-GIL probe's answers.
 - ``gil_release`` (:mod:`gillab.bench.scaling`): the same for ``hash_blocks`` (releases the GIL) on threads.
 - ``io`` (:mod:`gillab.bench.fetching`): 32 requests at 200 ms against the local chat API, serial
   against 32 threads.

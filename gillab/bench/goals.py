@@ -62,6 +62,17 @@ def evaluate_goals(result: dict) -> list[dict]:
             why or ("one effective CPU: one worker process cannot beat a serial run" if k == 1 else ""),
         )
     )
+    interpreters, why = _section(result, "subinterpreters")
+    goals.append(
+        _goal(
+            "subinterpreters x2",
+            ">= 1.80x (2 interpreters, 2 idle cores)",
+            "x",
+            _speedup_at(interpreters, "subinterpreters", 2),
+            lambda s: s >= 1.8,
+            why or (f"the goal is for 2 idle cores; this machine has {k}" if k != 2 else ""),
+        )
+    )
     release, why = _section(result, "gil_release")
     goals.append(
         _goal(

@@ -1,7 +1,7 @@
 """One benchmark run: every section in turn, a failure in one recorded without losing the others.
 
 >>> SECTIONS
-('cpu_sum', 'gil_release', 'io', 'joblib_overhead', 'break_even_n', 'course_run_s', 'autograde')
+('cpu_sum', 'subinterpreters', 'gil_release', 'io', 'joblib_overhead', 'break_even_n', 'course_run_s', 'autograde')
 """
 
 from __future__ import annotations
@@ -21,10 +21,13 @@ from .grading_section import measure_autograde
 from .joblib_overhead import measure_joblib_overhead, process_workers
 from .scaling import measure_scaling
 from .settings import BenchSettings
+from .subinterpreter_scaling import measure_subinterpreters
 
 __all__ = ["run_benchmark", "SECTIONS", "SECTION_STATUSES"]
 
-SECTIONS = ("cpu_sum", "gil_release", "io", "joblib_overhead", "break_even_n", "course_run_s", "autograde")
+SECTIONS = (
+    "cpu_sum", "subinterpreters", "gil_release", "io", "joblib_overhead", "break_even_n", "course_run_s", "autograde",
+)
 #: ``status`` of a section: measured; not run on request; its code is not installed; it raised;
 #: the course has no notebooks yet. A section without "ok" has a ``reason``.
 SECTION_STATUSES = ("ok", "skipped", "not available", "failed", "no notebooks")
@@ -35,6 +38,9 @@ def _measurements(settings: BenchSettings, effective_cpus: int, course_folder):
     return {
         "cpu_sum": lambda progress: measure_scaling(
             "count_sum", ("threads", "processes"), effective_cpus, settings.target_s, repeats, progress
+        ),
+        "subinterpreters": lambda progress: measure_subinterpreters(
+            effective_cpus, settings.target_s, repeats, progress
         ),
         "gil_release": lambda progress: measure_scaling(
             "hash_blocks", ("threads",), effective_cpus, settings.target_s, repeats, progress

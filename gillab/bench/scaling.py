@@ -48,6 +48,7 @@ def _row(row: dict) -> dict:
         # what ran where: the evidence that a row measured what its mode says
         "distinct_threads": record.distinct_threads,
         "distinct_processes": record.distinct_processes,
+        "distinct_interpreters": record.distinct_interpreters,
         "ran_in_caller_process": record.ran_in_caller_process,
     }
 

@@ -34,6 +34,21 @@ def _scaling(name: str, section: dict, modes) -> list[str]:
     return lines
 
 
+def _subinterpreters(section: dict) -> list[str]:
+    lines = _scaling("subinterpreters", section, ("subinterpreters",))
+    lines[0] += f"; {section['source']}"
+    starts = section["start_s"]
+    lines.append(
+        "  start-up of one worker: "
+        + ", ".join(f"{way} {format_summary(starts[way], 's')}" for way in ("threads", "subinterpreters", "processes"))
+        + f" ({starts['start_method']})"
+    )
+    for kind, answer in section["own_gil"].items():
+        verdict = "yes" if answer["other_ran"] else "no"
+        lines.append(f"  own GIL (no timing): while one worker held its GIL in C, another {kind[:-1]} ran: {verdict}")
+    return lines
+
+
 def _io(section: dict) -> list[str]:
     return [
         f"io: {section['requests']} requests at {format_seconds(section['latency_s'])} latency: serial "
@@ -105,6 +120,7 @@ def _goals(goals: list[dict]) -> list[str]:
 
 _SECTIONS = [
     ("cpu_sum", lambda section: _scaling("cpu_sum", section, ("threads", "processes"))),
+    ("subinterpreters", _subinterpreters),
     ("gil_release", lambda section: _scaling("gil_release", section, ("threads",))),
     ("io", _io),
     ("joblib_overhead", _overhead),

@@ -44,6 +44,7 @@ __all__ = [
     "thread_ids",
     "thread_cpu_seconds",
     "environment",
+    "memory_kb",
     "namespace_ids",
     "thread_cpu_ns",
     "process_cpu_ns",
@@ -204,6 +205,23 @@ def _status_field(path: Path, name: str) -> str | None:
     except OSError:
         return None
     return None
+
+
+def memory_kb(pid: int, kind: str = "rss") -> int | None:
+    """Kilobytes of memory process ``pid`` holds, or ``None`` when it is gone (or the kernel does
+    not say): ``"rss"``, what is resident in RAM (``status``'s VmRSS), or ``"pss"``, the same with
+    each page shared with other processes counted as its share (``smaps_rollup``'s Pss): what a
+    forked worker adds to the machine, where RSS would count the parent's pages again."""
+    if kind not in ("rss", "pss"):
+        raise ValueError(f"kind must be 'rss' or 'pss', got {kind!r}")
+    if kind == "rss":
+        field = _status_field(_PROC / str(pid) / "status", "VmRSS")
+    else:
+        field = _status_field(_PROC / str(pid) / "smaps_rollup", "Pss")
+    try:
+        return int(field.split()[0]) if field else None
+    except ValueError:
+        return None
 
 
 def namespace_ids(pid: int, thread: int | None = None) -> tuple[int, ...]:
