@@ -4,6 +4,8 @@ They prove from what ran where that a learner's code ran in parallel, and say wh
 it did not. The grader (:mod:`gillab.grading`, on the instructor's host) never trusts them alone.
 
 - :mod:`~gillab.probes.chunk_probe`: stands in for ``count_sum``; records which process and thread ran each chunk, when.
+- :mod:`~gillab.probes.interpreter_probe`: the same across subinterpreters: which interpreter, and all k at once.
+- :mod:`~gillab.probes.own_gil`: does another worker run Python while this one holds its GIL? (no timing)
 - :mod:`~gillab.probes.chat_requests`: a chat server that gathers requests; its log shows how many were in flight.
 - :mod:`~gillab.probes.tripwire`: counts calls of course helpers a learner was asked not to use.
 - :mod:`~gillab.probes.shared_counter`: a counter and a lock that record who read, wrote and held them, in order.

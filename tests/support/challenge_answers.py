@@ -12,7 +12,7 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 
-__all__ = ["Case", "CASES", "SOLUTION", "expected_words"]
+__all__ = ["Case", "CASES", "SOLUTION", "expected_words", "expected_status"]
 
 
 @dataclass(frozen=True)
@@ -264,7 +264,63 @@ CASES: dict[str, list[Case]] = {
                 return run_threads(hash_blocks, chunks, len(chunks)).result
         """), "NOT YET", ("handed its work to gillab.measure.runners.run_threads",)),
     ],
+    "interpreter_chunks": [
+        Case(SOLUTION, _code("""
+            def sum_in_interpreters(chunks, n_interpreters):
+                with InterpreterPoolExecutor(max_workers=n_interpreters) as pool:
+                    futures = [pool.submit(count_sum, lo, hi) for lo, hi in chunks]
+                    return sum(future.result() for future in futures)
+        """), "PASSED", ("2 interpreters of this process (not the notebook's)", "at the same moment")),
+        Case("a serial loop", _code("""
+            def sum_in_interpreters(chunks, n_interpreters):
+                return sum(count_sum(lo, hi) for lo, hi in chunks)
+        """), "NOT YET", ("in the notebook's own interpreter, on its own thread",)),
+        Case("a thread pool", _code("""
+            from concurrent.futures import ThreadPoolExecutor
+
+
+            def sum_in_interpreters(chunks, n_interpreters):
+                with ThreadPoolExecutor(max_workers=n_interpreters) as pool:
+                    return sum(pool.map(count_sum, *zip(*chunks)))
+        """), "NOT YET", ("on threads of the notebook's own interpreter", "share its one GIL")),
+        Case("one task at a time", _code("""
+            def sum_in_interpreters(chunks, n_interpreters):
+                with InterpreterPoolExecutor(max_workers=n_interpreters) as pool:
+                    return sum(pool.submit(count_sum, lo, hi).result() for lo, hi in chunks)
+        """), "NOT YET", ("submitted only after the previous one's result came back",)),
+        Case("a pool of one", _code("""
+            def sum_in_interpreters(chunks, n_interpreters):
+                with InterpreterPoolExecutor(max_workers=1) as pool:
+                    futures = [pool.submit(count_sum, lo, hi) for lo, hi in chunks]
+                    return sum(future.result() for future in futures)
+        """), "NOT YET", ("your pool had max_workers=1",)),
+        Case("a function of the notebook", _code("""
+            def my_sum(lo, hi):
+                return count_sum(lo, hi)
+
+
+            def sum_in_interpreters(chunks, n_interpreters):
+                with InterpreterPoolExecutor(max_workers=n_interpreters) as pool:
+                    futures = [pool.submit(my_sum, lo, hi) for lo, hi in chunks]
+                    return sum(future.result() for future in futures)
+        """), "NOT YET", ("the function my_sum is defined in this notebook", "__main__")),
+        Case("only the course's runner", _code("""
+            from gillab.measure.subinterpreters import run_subinterpreters
+
+
+            def sum_in_interpreters(chunks, n_interpreters):
+                return run_subinterpreters(count_sum, chunks, n_interpreters).result
+        """), "NOT YET", ("handed its work to gillab.measure.subinterpreters.run_subinterpreters",)),
+    ],
 }
+
+
+def expected_status(module: str, case: Case, subinterpreters: bool) -> str:
+    """The status ``case`` must get here: a subinterpreter challenge's answer cannot run on a Python
+    without subinterpreters, where every attempt gets NOT YET with the reason."""
+    if module == "interpreter_chunks" and not subinterpreters:
+        return "NOT YET"
+    return case.status
 
 
 def expected_words(module: str, case: Case, gil_enabled: bool, effective_cpus: int) -> tuple[str, ...]:
@@ -275,4 +331,11 @@ def expected_words(module: str, case: Case, gil_enabled: bool, effective_cpus: i
         return case.words + (("hashlib releases it",) if gil_enabled else ("The GIL is off in this kernel",))
     if module == "joblib_chunks" and case.name == SOLUTION and effective_cpus < 2:
         return case.words + ("took turns on it",)
+    if module == "interpreter_chunks":
+        from gillab.machine.interpreter import subinterpreter_support
+
+        if not subinterpreter_support().available:
+            return ("this kernel cannot run your answer", "Python 3.13 or newer")
+        if case.name == SOLUTION and effective_cpus < 2:
+            return case.words + ("took turns on it",)
     return case.words

@@ -10,6 +10,8 @@ One module per challenge, named by its topic; :data:`CHALLENGES` lists them by c
 - :mod:`~gillab.probes.challenges.joblib_chunks` (05): hand the chunks to ``joblib.Parallel``.
 - :mod:`~gillab.probes.challenges.break_even` (05): this machine's break-even size, from the chapter's table.
 - :mod:`~gillab.probes.challenges.hashing_threads` (06): threads on work that releases the GIL.
+- :mod:`~gillab.probes.challenges.interpreter_chunks` (06): hand the chunks to an ``InterpreterPoolExecutor``
+  (Python 3.13+; elsewhere the check says why it cannot run the answer).
 
 What they share: :mod:`~gillab.probes.challenges.judging` (the :class:`~.judging.Verdict`, the
 :class:`~.judging.Challenge` that looks up the answers and handles stubs and the learner's
@@ -17,7 +19,7 @@ exceptions, and the printed form every check uses), :mod:`~gillab.probes.challen
 attempted yet"), and :mod:`~gillab.probes.challenges.chunk_evidence` (for challenges whose work goes
 through a course function such as ``count_sum``). The instruments themselves are the probes beside
 this folder: :mod:`gillab.probes.chunk_probe`, :mod:`gillab.probes.chat_requests`,
-:mod:`gillab.probes.tripwire` and :mod:`gillab.probes.shared_counter`.
+:mod:`gillab.probes.tripwire`, :mod:`gillab.probes.shared_counter` and :mod:`gillab.probes.interpreter_probe`.
 
 The rules every check follows:
 
@@ -66,5 +68,5 @@ CHALLENGES = {
     "03": ("predict_threads",),
     "04": ("responsive_chat",),
     "05": ("joblib_chunks", "break_even"),
-    "06": ("hashing_threads",),
+    "06": ("hashing_threads", "interpreter_chunks"),
 }
