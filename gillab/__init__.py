@@ -1,6 +1,6 @@
 """GIL Lab: the package every notebook of the course imports. One folder per role, one line each:
 
-- :mod:`gillab.measure`: how numbers are made (workloads, chunks, runners, timing, speedup, calibration).
+- :mod:`gillab.measure`: how numbers are made (workloads, chunks, runners, subinterpreters, timing, speedup, ...).
 - :mod:`gillab.machine`: facts about this machine and Python (CPUs, topology, interpreter, /proc, ``gillab doctor``).
 - :mod:`gillab.experiments`: one module per phenomenon a chapter measures.
 - :mod:`gillab.chat`: the video's chat app, served on 127.0.0.1 (server, client).

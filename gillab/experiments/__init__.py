@@ -8,4 +8,5 @@
 - :mod:`~gillab.experiments.async_fetch`: the same requests with asyncio (04).
 - :mod:`~gillab.experiments.process_costs`: starting worker processes, pickling arguments, break-even (05).
 - :mod:`~gillab.experiments.free_threading`: what a thread speedup means on this kernel, GIL on or off (06).
+- :mod:`~gillab.experiments.three_ways`: processes, subinterpreters and free-threaded threads, and what each costs (06).
 """

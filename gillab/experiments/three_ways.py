@@ -46,7 +46,8 @@ from ..measure.timing import Timing
 __all__ = [
     "WAYS", "EXTENSIONS", "PAYLOAD_BYTES", "SCHEMA", "RECORDINGS", "reason_unavailable", "start_seconds",
     "measure_way", "costs",
-    "costs_table", "own_gil_answers", "paired_speedups", "record", "load_recordings", "SPEEDUP_N",
+    "costs_table", "own_gil_answers", "own_gil_text", "speedups_text", "paired_speedups", "record",
+    "load_recordings", "SPEEDUP_N",
 ]
 
 #: The three ways, in the order the chapter puts them side by side.
@@ -363,6 +364,43 @@ def costs(ways=WAYS, repeats: int = 3, folder=None) -> list[dict]:
         else:
             entries.append({"way": way, "missing": f"not on this kernel ({why}), and no recording ships"})
     return entries
+
+
+def _recorded_label(data: dict) -> str:
+    gil = "GIL on" if data["gil_enabled"] else "GIL off"
+    return (f"recorded on Python {data['python_version']} ({data['build']} build, {gil}), {data['cpu_model']}, "
+            f"{data['date'][:10]}")
+
+
+def own_gil_text(kind: str, folder=None) -> str:
+    """The own-GIL probe's answer for ``kind`` ("threads" or "subinterpreters") on this kernel, or,
+    where this kernel has no subinterpreters, the newest recorded answer, saying where it is from."""
+    from ..probes.own_gil import OwnGilAnswer, other_worker_ran
+
+    if kind == "threads" or subinterpreter_support().available:
+        return f"this kernel: {other_worker_ran(kind).describe()}"
+    recorded = [data for data in load_recordings(folder) if kind in data.get("own_gil", {})]
+    if not recorded:
+        return f"{kind}: not on this kernel ({subinterpreter_support().detail}), and no recording ships"
+    newest = recorded[-1]
+    answer = OwnGilAnswer(kind, **newest["own_gil"][kind])
+    return f"{_recorded_label(newest)}: {answer.describe()}"
+
+
+def speedups_text(folder=None) -> str:
+    """The paired speedups of 2 workers recorded with subinterpreters, one line per way, each with
+    the load average it was recorded at; says so when none ships."""
+    from ..show.text import format_summary
+
+    recorded = [data for data in load_recordings(folder) if "subinterpreters" in data.get("speedups", {})]
+    if not recorded:
+        return "no recording with subinterpreters ships with this copy of the course (scripts/record_three_ways.py)"
+    newest = recorded[-1]
+    lines = [f"{_recorded_label(newest)}, the sum of 1..{newest['speedups']['subinterpreters']['n']:,}:"]
+    for mode, found in newest["speedups"].items():
+        lines.append(f"  2 {mode} over serial: {format_summary(found['speedup'], 'x')}, "
+                     f"load average {found['load_average']}")
+    return "\n".join(lines)
 
 
 def _extensions_text(extensions: dict) -> str:

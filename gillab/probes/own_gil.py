@@ -64,11 +64,11 @@ class OwnGilAnswer:
         where = "a thread of this interpreter" if self.kind == "threads" else "a thread in another interpreter"
         if self.other_ran:
             return (
-                f"Yes: {where} ran Python while this thread held its GIL inside one C call (the call read the "
+                f"Yes: {where} ran Python while the probing thread held its GIL inside one C call (the call read the "
                 f"shared byte {self.reads:,} times before the other worker changed it): they do not share a GIL."
             )
         return (
-            f"No: {where} could not run a single bytecode while this thread held its GIL inside one C call "
+            f"No: {where} could not run a single bytecode while the probing thread held its GIL inside one C call "
             f"(the call read the shared byte {self.reads:,} times, and it never changed): they share one GIL."
         )
 
