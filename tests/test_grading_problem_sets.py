@@ -19,13 +19,14 @@ from support.paths import REPO
 from support.problem_set_course import ASSIGNMENTS, FIXTURES, expected, mismatches, read_scores
 from support.skips import import_server_side
 
-from gillab.grading.execute import WITHHELD
-from gillab.grading.outcome import load_outcomes
-from gillab.grading.submissions import write_submission
-from gillab.grading.tamper_scan import REVIEW_MESSAGE
-
-# `gillab grade` runs nbgrader from .venv; the free-threaded venv has none (`make test` runs these)
+# `gillab grade` runs nbgrader from .venv; the free-threaded venv has none (`make test` runs these).
+# Before the imports below: gillab.grading.execute itself imports nbgrader.
 import_server_side("nbgrader")
+
+from gillab.grading.execute import WITHHELD  # noqa: E402 (after the skip above, which must run first)
+from gillab.grading.outcome import load_outcomes  # noqa: E402 (same reason)
+from gillab.grading.submissions import write_submission  # noqa: E402 (same reason)
+from gillab.grading.tamper_scan import REVIEW_MESSAGE  # noqa: E402 (same reason)
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("bubblewrap")]
 UNDER_TEST = {"ps1_parallel_sum": corpus.PS1, "ps2_io_threads": corpus.PS2}
