@@ -37,7 +37,7 @@ def amdahl_fit(rows, effective_cpus: int) -> tuple[str | None, float | None]:
 
 
 def _time_panel(ax, rows) -> None:
-    for mode in ("serial", "threads", "processes"):
+    for mode in ("serial", "threads", "processes", "dask"):
         points = sorted((row["workers"], row["seconds"]) for row in rows if row["mode"] == mode)
         if not points:
             continue

@@ -5,6 +5,9 @@ serial run made just before it), appends the rows to a table that keeps every ru
 speedup against workers (one line per mode, the ideal line, the Amdahl fit) and a timeline of the
 last run: per worker, when it made progress. Under the GIL threads take turns; processes overlap.
 
+When a Dask cluster is connected (:func:`gillab.measure.cluster.connect`, chapter 07), the lab also
+offers a "dask" mode: the chunks run as tasks on that many of the cluster's workers.
+
 >>> lab = speedup_lab(n=20_000, repeats=1, effective_cpus=2)
 >>> lab.workers.value = 3
 >>> lab.modes["processes"].value = False
@@ -22,6 +25,7 @@ import ipywidgets as widgets
 
 from .._validate import require_int, require_positive_number
 from ..machine.interpreter import gil_enabled
+from ..measure import cluster
 from ..measure.calibrate import units_per_second
 from ..measure.runners import MAX_WORKERS, MODES, stop_worker_processes
 from ..measure.speedup import measure_speedups
@@ -92,6 +96,13 @@ class SpeedupLab(Lab):
         for mode in modes:
             if mode not in MODES:
                 raise ValueError(f"modes must be among {', '.join(MODES)}, got {mode!r}")
+        # the dask mode needs a cluster to run on: offered only when one is connected
+        self.available_modes = [mode for mode in MODES if mode != "dask" or cluster.current() is not None]
+        if "dask" in modes and "dask" not in self.available_modes:
+            raise ValueError(
+                "modes includes 'dask', but no Dask cluster is connected: run `cluster = connect()` "
+                "(from gillab.measure.cluster) first, then make the lab"
+            )
         self.results: list[dict] = []
         self.last_records: list = []
         self.drawn: dict | None = None
@@ -116,7 +127,7 @@ class SpeedupLab(Lab):
         self.size.add_class("gillab-size")
         self.size_note = widgets.HTML().add_class("gillab-size-note")
         self.modes = {}
-        for mode in MODES:
+        for mode in self.available_modes:
             box = widgets.Checkbox(
                 value=mode in modes, description=mode, indent=False, layout=widgets.Layout(width="8em")
             )
@@ -245,12 +256,14 @@ class SpeedupLab(Lab):
     def measure(self) -> None:
         ticked = [mode for mode, box in self.modes.items() if box.value]
         if not ticked:
-            raise SettingsError("Tick at least one mode (serial, threads or processes), then press Run.")
+            raise SettingsError(f"Tick at least one mode ({', '.join(self.modes)}), then press Run.")
         name = self.workload.value
         if name not in self.rates:  # its calibration failed when it was chosen: fail the same way again
             self._calibrate(name, None)
         n, workers = self.n, self.workers.value
-        configs = [(mode, workers) for mode in ("threads", "processes") if mode in ticked]
+        configs = [(mode, workers) for mode in ("threads", "processes", "dask") if mode in ticked]
+        if "dask" in ticked:
+            self._check_cluster(workers)
         self._running_modes = ticked
         estimate = self._runs_per_press(len(configs)) * n / self.rates[name]
         self.show_progress(0, 1, f"Starting: {name}, n = {n:,}, {workers} worker(s); about {estimate:.1f} s")
@@ -310,8 +323,22 @@ class SpeedupLab(Lab):
         self.timeline.value = png(self.timeline_figure)
 
     @staticmethod
+    def _check_cluster(workers: int) -> None:
+        connection = cluster.current()
+        if connection is None:
+            raise SettingsError("The Dask cluster was closed: run connect() again, or untick dask.")
+        have = len(connection.workers())
+        if workers > have:
+            raise SettingsError(
+                f"The Dask cluster has {have} worker(s), so dask can run with at most {have}: move the slider, "
+                "or connect to a cluster with more workers."
+            )
+
+    @staticmethod
     def _table_row(row: dict) -> dict:
-        if row["mode"] == "processes":
+        if row["mode"] == "dask":
+            used = f"{row['distinct_processes']} Dask worker(s)"
+        elif row["mode"] == "processes":
             used = f"{row['distinct_processes']} process(es)"
         elif row["mode"] == "threads":
             used = f"{row['distinct_threads']} thread(s)"
@@ -329,6 +356,8 @@ class SpeedupLab(Lab):
         if "processes" in self._running_modes:
             stop_worker_processes()
             return "its worker processes were stopped"
+        if "dask" in self._running_modes:
+            return "its tasks on the Dask cluster were cancelled (a task already running finishes first)"
         return "its threads were stopped" if "threads" in self._running_modes else ""
 
 
@@ -354,7 +383,7 @@ def speedup_lab(
     - ``n``: the starting problem size (default: the size slider's stop nearest below 0.2 s of
       serial work here; the stops are 1, 2, 5, 10, 20, ... up to the time budget); ``workers``:
       the starting worker count (default: the effective CPUs, at least 2); ``modes``: which mode
-      boxes start ticked.
+      boxes start ticked ("dask" needs a connected cluster, :func:`gillab.measure.cluster.connect`).
     - ``repeats``: paired timed runs per mode (medians of these are shown); ``n_ticks``: progress
       ticks per chunk in the timeline.
     - ``max_workers``: top of the workers slider (default 4x the effective CPUs);
