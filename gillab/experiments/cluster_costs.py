@@ -110,11 +110,11 @@ def data_costs(client, sizes_bytes=(1_000_000, 10_000_000), repeats: int = 3) ->
 
 def data_costs_table(costs) -> str:
     """:func:`data_costs` as a table."""
-    lines = [f"{'size':>8}  {'as an argument':<28} {'scatter once':<28} {'a task on the scattered data':<28}"]
+    lines = [f"{'size':>8}  {'as an argument':<34} {'scatter once':<34} a task on the scattered data"]
     for cost in costs:
         size = f"{cost.size_bytes / 1e6:g} MB"
         lines.append(
-            f"{size:>8}  {timing_text(cost.argument):<28} {timing_text(cost.scatter):<28} {timing_text(cost.reuse)}"
+            f"{size:>8}  {timing_text(cost.argument):<34} {timing_text(cost.scatter):<34} {timing_text(cost.reuse)}"
         )
     return "\n".join(lines)
 
