@@ -139,7 +139,7 @@ def test_dask_section_ran_on_two_worker_processes_beside_joblib_in_the_same_run(
     section = data["dask"]
     assert section["workers"] == 2 and section["n"] == section["calibration"]["n"] > 0 and section["results_agree"]
     (dask,), (processes,) = section["dask"], section["processes"]
-    assert dask["distinct_processes"] == processes["distinct_processes"] == 2
+    assert dask["distinct_processes"] == 2, "2 chunks on 2 idle one-thread workers: one each"
     assert not dask["ran_in_caller_process"] and not processes["ran_in_caller_process"]
     assert summary_ok(dask["speedup"]) and summary_ok(processes["speedup"]) and summary_ok(section["serial_s"])
     assert summary_ok(section["per_task_s"]) and summary_ok(section["round_trip_s"], minimum_repeats=10)

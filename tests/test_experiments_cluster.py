@@ -81,7 +81,8 @@ def test_a_recorded_result_holds_the_machine_the_sum_the_timeline_and_the_layout
     assert path.name.endswith(("-gil.json", "-ft.json")) and json.loads(path.read_text())["schema"] == "gillab-dask/1"
     section = record["sum"]
     assert section["results_agree"] and section["dask"][0]["distinct_processes"] == 2
-    assert section["processes"][0]["distinct_processes"] == 2 and not section["dask"][0]["ran_in_caller_process"]
+    # (a joblib worker that is ready first may take both tiny chunks: only where they ran is checked)
+    assert not section["processes"][0]["ran_in_caller_process"] and not section["dask"][0]["ran_in_caller_process"]
     assert section["per_task_s"]["median"] > 0 and {row["distinct_processes"] for row in record["layouts"]} == {1, 2}
     assert section["others_cpu_cores"] is None or section["others_cpu_cores"] >= 0
 

@@ -53,6 +53,7 @@ NO_WORKERS_S = 15.0
 #: More local workers than this would only fight over a laptop's cores and memory.
 MAX_LOCAL_WORKERS = 16
 _current: list[ClusterConnection] = []
+_exit_hook: list = []
 _lock = threading.Lock()
 
 
@@ -341,7 +342,36 @@ def connect(address: str | None = None, n_workers: int | None = None, threads_pe
         connection = _start_local(n_workers, threads_per_worker)
     with _lock:
         _current.append(connection)
+        if not _exit_hook:
+            # registered after distributed's own exit handlers (connect imported it), so it runs before
+            # them: the client closes, then the cluster, while distributed's event loop still runs
+            atexit.register(_close_all)
+            _close_with_the_kernel()
+            _exit_hook.append(_close_all)
     return connection
+
+
+def _close_with_the_kernel() -> None:
+    """In a Jupyter kernel, close every connection as soon as the kernel is asked to shut down.
+
+    ipykernel then stops the kernel's child processes, a local cluster's workers among them, while
+    the cluster's nannies start them again; after a few seconds the kernel manager gives up and kills
+    the kernel with SIGTERM, before any exit handler runs. Closing first lets the kernel exit cleanly.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    kernel = getattr(get_ipython(), "kernel", None)
+    shutdown = getattr(kernel, "do_shutdown", None)
+    if shutdown is None:
+        return
+
+    def close_then_shut_down(restart):
+        _close_all()
+        return shutdown(restart)
+
+    kernel.do_shutdown = close_then_shut_down
 
 
 def current() -> ClusterConnection | None:
@@ -407,7 +437,6 @@ def gather(client, futures, no_workers_s: float | None = None, pinned=()):
     return client.gather(futures)
 
 
-@atexit.register
 def _close_all() -> None:
     # a kernel shut down runs this: the client goes first, then the local cluster and its workers
     for connection in reversed(list(_current)):
