@@ -353,12 +353,15 @@ class SpeedupLab(Lab):
         }
 
     def stop_after_interrupt(self) -> str:
+        done = []
         if "processes" in self._running_modes:
             stop_worker_processes()
-            return "its worker processes were stopped"
+            done.append("its worker processes were stopped")
         if "dask" in self._running_modes:
-            return "its tasks on the Dask cluster were cancelled (a task already running finishes first)"
-        return "its threads were stopped" if "threads" in self._running_modes else ""
+            done.append("its tasks on the Dask cluster were cancelled (a task already running finishes first)")
+        if "threads" in self._running_modes and not done:
+            done.append("its threads were stopped")
+        return "; ".join(done)
 
 
 def speedup_lab(
