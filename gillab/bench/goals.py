@@ -48,7 +48,7 @@ def _speedup_at(section, mode, workers):
 
 def _dask_goal(result: dict, k: int) -> dict:
     section, why = _section(result, "dask")
-    goal = _goal("dask x2", ">= 1.60x (2 Dask worker processes over serial)", "x", _speedup_at(section, "dask", 2),
+    goal = _goal("dask x2", ">= 1.60x (2 Dask workers over serial)", "x", _speedup_at(section, "dask", 2),
                  lambda s: s >= 1.6, why)
     others = (section or {}).get("others_cpu_cores")
     if goal["status"] in ("met", "missed"):
