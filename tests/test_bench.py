@@ -143,6 +143,7 @@ def test_dask_section_ran_on_two_worker_processes_beside_joblib_in_the_same_run(
     assert not dask["ran_in_caller_process"] and not processes["ran_in_caller_process"]
     assert summary_ok(dask["speedup"]) and summary_ok(processes["speedup"]) and summary_ok(section["serial_s"])
     assert summary_ok(section["per_task_s"]) and summary_ok(section["round_trip_s"], minimum_repeats=10)
+    assert summary_ok(section["dask_over_processes"]) and "joblib's time over Dask's, round by round" in stdout
     assert section["others_cpu_cores"] is None or section["others_cpu_cores"] >= 0
     assert "2 Dask workers: speedup" in stdout and "per task," in stdout
 

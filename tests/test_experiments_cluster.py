@@ -84,6 +84,9 @@ def test_a_recorded_result_holds_the_machine_the_sum_the_timeline_and_the_layout
     # (a joblib worker that is ready first may take both tiny chunks: only where they ran is checked)
     assert not section["processes"][0]["ran_in_caller_process"] and not section["dask"][0]["ran_in_caller_process"]
     assert section["per_task_s"]["median"] > 0 and {row["distinct_processes"] for row in record["layouts"]} == {1, 2}
+    # the cluster and joblib were compared round by round, and the summary says how
+    assert section["dask_over_processes"]["repeats"] == 1 == section["dask"][0]["speedup"]["repeats"]
+    assert "round by round" in cluster_sum.compare_with_joblib(record)
     assert section["others_cpu_cores"] is None or section["others_cpu_cores"] >= 0
 
 

@@ -8,8 +8,11 @@ run made just before it. A section looks like (each ``{...}`` a median/min/max/r
 
     {"workers": 2, "n": 44000000, "calibration": {...}, "serial_s": {...},
      "dask": [{"workers": 2, "seconds": {...}, "speedup": {...}, "distinct_processes": 2, ...}],
-     "processes": [{"workers": 2, ...}],
+     "processes": [{"workers": 2, ...}], "dask_over_processes": {...},
      "per_task_s": {...}, "round_trip_s": {...}, "others_cpu_cores": 0.04, "results_agree": true}
+
+Each round runs serial, the cluster, serial, joblib (rotating), so the cluster and joblib are compared
+within a round (``dask_over_processes``: joblib's seconds over the cluster's), never across moments.
 
 ``others_cpu_cores`` is how many CPUs other programs kept busy meanwhile: the goal (at least 1.6x on
 2 idle cores, :mod:`gillab.bench.goals`) is not judged on a busy machine. Without ``distributed``

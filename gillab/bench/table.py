@@ -72,6 +72,10 @@ def _dask(section: dict) -> list[str]:
     for mode, name in (("dask", "Dask workers"), ("processes", "joblib processes, same run")):
         for row in section.get(mode, []):
             lines.append(f"  {row['workers']} {name}: speedup {format_summary(row['speedup'], 'x')}")
+    if "dask_over_processes" in section:
+        lines.append(
+            f"  joblib's time over Dask's, round by round: {format_summary(section['dask_over_processes'], 'x')}"
+        )
     others = section.get("others_cpu_cores")
     lines.append(
         f"  per task, {format_summary(section['per_task_s'], 's')} in a batch; a round trip "

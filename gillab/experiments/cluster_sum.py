@@ -36,9 +36,10 @@ from pathlib import Path
 
 from .._validate import require_int
 from ..machine.procfs import busy_cpu_seconds, tree_cpu_seconds
+from ..measure.chunks import split_range
 from ..measure.cluster import require_current
-from ..measure.runners import RunRecord, Span
-from ..measure.speedup import measure_speedups
+from ..measure.runners import RunRecord, Span, run_dask, run_processes, run_serial
+from ..measure.timing import Timing
 from ..measure.workloads import count_sum
 from ..show.references import REFERENCE_FOLDER
 from .cluster_costs import per_task_cost, round_trip
@@ -46,6 +47,7 @@ from .cluster_costs import per_task_cost, round_trip
 __all__ = [
     "SCHEMA", "CLUSTER_FOLDER", "OthersCpu", "measure_cluster_sum", "record_cluster_sum", "save_cluster_record",
     "load_cluster_records", "timeline_record", "describe_cluster_record", "recorded_summary", "show_recorded",
+    "compare_with_joblib",
 ]
 
 SCHEMA = "gillab-dask/1"
@@ -70,12 +72,12 @@ class OthersCpu:
             self.cores = max(0.0, ((busy - self._busy) - (ours - self._ours)) / elapsed)
 
 
-def _rows(row) -> list[dict]:
-    record = row["record"]
+def _row(mode_records, workers, seconds, ratios) -> list[dict]:
+    record = mode_records[-1]
     return [{
-        "workers": row["workers"],
-        "seconds": row["seconds"],
-        "speedup": row["speedup"],
+        "workers": workers,
+        "seconds": Timing(tuple(seconds)).summary(),
+        "speedup": Timing(tuple(ratios)).summary(),
         "distinct_threads": record.distinct_threads,
         "distinct_processes": record.distinct_processes,
         "ran_in_caller_process": record.ran_in_caller_process,
@@ -85,34 +87,82 @@ def _rows(row) -> list[dict]:
 def measure_cluster_sum(n: int, workers: int = 2, repeats: int = 5, tasks: int = 200, with_processes: bool = True,
                         on_progress=None) -> dict:
     """The sum of ``1..n`` in ``workers`` chunks on ``workers`` of the current cluster's workers, and
-    (``with_processes``) on as many joblib processes, each run paired with a serial run; then the
-    cluster's cost per task (``tasks`` empty tasks at once) and per round trip, in seconds.
+    (``with_processes``) on as many joblib processes; then the cluster's cost per task (``tasks``
+    empty tasks at once) and per round trip, in seconds.
 
-    Returns ``{"n", "workers", "serial_s", "dask": [row], "processes": [row], "per_task_s", "round_trip_s",
-    "others_cpu_cores", "results_agree"}``, rows as :mod:`gillab.bench.scaling`'s (the reference
-    schema's ``speedup_points`` reads them).
+    Each of the ``repeats`` rounds runs serial, the cluster, serial, joblib (the order rotating from
+    round to round): every parallel run is paired with the serial run just before it, and the
+    cluster and joblib are compared within each round (``dask_over_processes``: joblib's seconds
+    over the cluster's, above 1 when the cluster was faster), never across moments.
+
+    Returns ``{"n", "workers", "serial_s", "dask": [row], "processes": [row], "dask_over_processes",
+    "per_task_s", "round_trip_s", "others_cpu_cores", "results_agree"}``, rows as
+    :mod:`gillab.bench.scaling`'s (the reference schema's ``speedup_points`` reads them).
     """
     n = require_int("n", n, minimum=1)
     workers = require_int("workers", workers, minimum=1, maximum=64)
+    repeats = require_int("repeats", repeats, minimum=1, maximum=100)
     client = require_current().client
-    configs = [("dask", workers)] + ([("processes", workers)] if with_processes else [])
+    chunks = split_range(1, n + 1, workers)
+    runners = {"dask": lambda: run_dask(count_sum, chunks, workers, client=client)}
+    if with_processes:
+        runners["processes"] = lambda: run_processes(count_sum, chunks, workers)
+    for run in runners.values():  # untimed: workers start and import the course's code
+        run()
+    serial_s, results = [], set()
+    seconds = {mode: [] for mode in runners}
+    ratios = {mode: [] for mode in runners}
+    records = {mode: [] for mode in runners}
     with OthersCpu() as others:
-        rows = measure_speedups(count_sum, n=n, configs=configs, repeats=repeats, warmup=1, on_progress=on_progress)
-    serial = rows[0]
+        for round_number in range(repeats):
+            if on_progress is not None:
+                on_progress(round_number, repeats, f"round {round_number + 1}: serial and {' and '.join(runners)}")
+            order = list(runners)
+            order = order[round_number % len(order):] + order[:round_number % len(order)]
+            for mode in order:
+                serial = run_serial(count_sum, chunks)
+                record = runners[mode]()
+                serial_s.append(serial.wall_s)
+                seconds[mode].append(record.wall_s)
+                ratios[mode].append(serial.wall_s / record.wall_s)
+                records[mode].append(record)
+                results |= {serial.result, record.result}
     section = {
         "n": n,
         "workers": workers,
-        "serial_s": serial["seconds"],
+        "serial_s": Timing(tuple(serial_s)).summary(),
         "others_cpu_cores": others.cores,
-        "results_agree": all(row["result"] == serial["result"] for row in rows[1:]),
+        "results_agree": len(results) == 1,
     }
-    for row in rows[1:]:
-        section[row["mode"]] = _rows(row)
+    for mode in runners:
+        section[mode] = _row(records[mode], workers, seconds[mode], ratios[mode])
+    if with_processes:
+        pairs = zip(seconds["processes"], seconds["dask"], strict=True)
+        section["dask_over_processes"] = Timing(tuple(joblib / dask for joblib, dask in pairs)).summary()
     if on_progress is not None:
-        on_progress(len(rows), None, f"cost per task ({tasks} empty tasks at once) and per round trip")
+        on_progress(repeats, None, f"cost per task ({tasks} empty tasks at once) and per round trip")
     section["per_task_s"] = per_task_cost(client, tasks=tasks, repeats=repeats).summary()
     section["round_trip_s"] = round_trip(client, repeats=max(repeats, 10)).summary()
     return section
+
+
+def compare_with_joblib(record: dict) -> str:
+    """What a recorded (or measured) sum says about the cluster against joblib's processes, in words:
+    the medians, and whether they lie within each other's range of the same rounds."""
+    from ..show.text import format_summary
+
+    section = record.get("sum", record)
+    if "processes" not in section or "dask_over_processes" not in section:
+        return "This result has no joblib run measured beside the cluster's."
+    dask, joblib = section["dask"][0]["speedup"], section["processes"][0]["speedup"]
+    ratio = section["dask_over_processes"]
+    line = (f"2 Dask workers {format_summary(dask, 'x', runs=False)} and 2 joblib processes "
+            f"{format_summary(joblib, 'x', runs=False)} over serial; round by round, the cluster took "
+            f"{1 / ratio['median']:.2f} times joblib's time (from {1 / ratio['max']:.2f} to {1 / ratio['min']:.2f}). ")
+    if ratio["min"] <= 1 <= ratio["max"]:
+        return line + "Some rounds went each way: the difference is within this machine's noise."
+    faster = "faster" if ratio["min"] > 1 else "slower"
+    return line + f"The cluster was {faster} in every round here."
 
 
 def _span_data(span: Span) -> dict:
@@ -127,9 +177,7 @@ def record_cluster_sum(target_s: float = 2.0, repeats: int = 5, tasks: int = 200
     a timeline of it on the cluster, and the 1x2/2x1 layouts on the pure-Python sum and on hashing."""
     from ..machine.doctor import collect_facts
     from ..measure.calibrate import size_for_seconds
-    from ..measure.chunks import split_range
     from ..measure.cluster import connect
-    from ..measure.runners import run_dask
     from ..measure.workloads import hash_blocks
     from .worker_gil import threads_or_workers
 
@@ -221,6 +269,7 @@ def recorded_summary(record: dict) -> str:
     if section.get("others_cpu_cores") is not None:
         lines.append(f"  other programs kept {section['others_cpu_cores']:.2f} CPUs busy meanwhile")
     lines.append(f"  cost per task in a batch: {format_summary(section['per_task_s'], 's')}")
+    lines.append(f"  {compare_with_joblib(record)}")
     return "\n".join(lines)
 
 

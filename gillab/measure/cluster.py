@@ -6,8 +6,8 @@ worker processes (one thread each) on 127.0.0.1, inside this Python; with an add
 ``tcp://192.168.1.10:8786`` it first checks, within a few seconds, that a Dask scheduler really
 answers there (:func:`check_scheduler`), then connects. Either way it returns a
 :class:`ClusterConnection`, which :func:`gillab.measure.runners.run_dask` uses unless given another,
-and which is closed by its :meth:`~ClusterConnection.close`, by a ``with`` block, or when Python
-exits (a kernel shut down): a local cluster's worker processes stop with it.
+and which is closed by its :meth:`~ClusterConnection.close`, by a ``with`` block, when its Jupyter
+kernel is asked to shut down, or when Python exits: a local cluster's worker processes stop with it.
 
 Why the check comes first: a Client pointed at a port that accepts connections but is not a Dask
 scheduler (another program, or the dashboard's port, the address a learner sees in a browser) waits
