@@ -86,7 +86,8 @@ def test_a_recorded_result_holds_the_machine_the_sum_the_timeline_and_the_layout
     assert section["per_task_s"]["median"] > 0 and {row["distinct_processes"] for row in record["layouts"]} == {1, 2}
     # the cluster and joblib were compared round by round, and the summary says how
     assert section["dask_over_processes"]["repeats"] == 1 == section["dask"][0]["speedup"]["repeats"]
-    assert "round by round" in cluster_sum.compare_with_joblib(record)
+    compared = cluster_sum.compare_with_joblib(record)
+    assert "round by round" in compared and "of the 1 rounds" in compared
     assert section["others_cpu_cores"] is None or section["others_cpu_cores"] >= 0
 
 

@@ -95,8 +95,8 @@ def measure_cluster_sum(n: int, workers: int = 2, repeats: int = 5, tasks: int =
     cluster and joblib are compared within each round (``dask_over_processes``: joblib's seconds
     over the cluster's, above 1 when the cluster was faster), never across moments.
 
-    Returns ``{"n", "workers", "serial_s", "dask": [row], "processes": [row], "dask_over_processes",
-    "per_task_s", "round_trip_s", "others_cpu_cores", "results_agree"}``, rows as
+    Returns ``{"n", "workers", "serial_s", "dask": [row], "processes": [row], "dask_over_processes"
+    (and its ``_rounds``), "per_task_s", "round_trip_s", "others_cpu_cores", "results_agree"}``, rows as
     :mod:`gillab.bench.scaling`'s (the reference schema's ``speedup_points`` reads them).
     """
     n = require_int("n", n, minimum=1)
@@ -137,8 +137,9 @@ def measure_cluster_sum(n: int, workers: int = 2, repeats: int = 5, tasks: int =
     for mode in runners:
         section[mode] = _row(records[mode], workers, seconds[mode], ratios[mode])
     if with_processes:
-        pairs = zip(seconds["processes"], seconds["dask"], strict=True)
-        section["dask_over_processes"] = Timing(tuple(joblib / dask for joblib, dask in pairs)).summary()
+        rounds = [joblib / dask for joblib, dask in zip(seconds["processes"], seconds["dask"], strict=True)]
+        section["dask_over_processes"] = Timing(tuple(rounds)).summary()
+        section["dask_over_processes_rounds"] = rounds
     if on_progress is not None:
         on_progress(repeats, None, f"cost per task ({tasks} empty tasks at once) and per round trip")
     section["per_task_s"] = per_task_cost(client, tasks=tasks, repeats=repeats).summary()
@@ -159,10 +160,13 @@ def compare_with_joblib(record: dict) -> str:
     line = (f"2 Dask workers {format_summary(dask, 'x', runs=False)} and 2 joblib processes "
             f"{format_summary(joblib, 'x', runs=False)} over serial; round by round, the cluster took "
             f"{1 / ratio['median']:.2f} times joblib's time (from {1 / ratio['max']:.2f} to {1 / ratio['min']:.2f}). ")
+    rounds = section.get("dask_over_processes_rounds")
+    if rounds:
+        slower = sum(ratio < 1 for ratio in rounds)
+        return line + f"The cluster was the slower of the two in {slower} of the {len(rounds)} rounds."
     if ratio["min"] <= 1 <= ratio["max"]:
-        return line + "Some rounds went each way: the difference is within this machine's noise."
-    faster = "faster" if ratio["min"] > 1 else "slower"
-    return line + f"The cluster was {faster} in every round here."
+        return line + "Some rounds went each way."
+    return line + f"The cluster was the {'faster' if ratio['min'] > 1 else 'slower'} in every round."
 
 
 def _span_data(span: Span) -> dict:
