@@ -16,6 +16,7 @@ import sys
 
 from gillab.experiments.cluster_sum import (
     CLUSTER_FOLDER,
+    compare_with_joblib,
     describe_cluster_record,
     record_cluster_sum,
     save_cluster_record,
@@ -36,6 +37,7 @@ def main(argv=None) -> int:
     print(f"sum of 1..{section['n']:,}: 2 Dask workers {format_summary(section['dask'][0]['speedup'], 'x')}, "
           f"2 joblib processes {format_summary(section['processes'][0]['speedup'], 'x')}; "
           f"other programs used {section['others_cpu_cores']:.2f} CPUs meanwhile")
+    print(compare_with_joblib(record))
     for row in record["layouts"]:
         print(f"  {row['workload']:<12} {row['layout']:<22} {format_summary(row['speedup'], 'x')}")
     print(f"written to {path}")

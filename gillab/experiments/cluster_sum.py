@@ -17,7 +17,8 @@ it to ``gillab/references/dask/`` (``scripts/record_dask.py`` does both; never t
      "sum": {...what measure_cluster_sum returns...},
      "timeline": {"workers": 2, "wall_s": 1.1, "spans": [{"worker": 0, "pid": ..., "start": ..., ...}, ...]},
      "layouts": [{"workload": "count_sum", "layout": "1 worker x 2 threads", "n": ..., "speedup": {...},
-                  "distinct_processes": 1, "distinct_threads": 2}, ...]}
+                  "distinct_processes": 1, "distinct_threads": 2}, ...],
+     "layouts_others_cpu_cores": 0.05}
 
 >>> from gillab.measure.cluster import connect
 >>> with connect(n_workers=2):
@@ -190,7 +191,8 @@ def record_cluster_sum(target_s: float = 2.0, repeats: int = 5, tasks: int = 200
         section = measure_cluster_sum(n, 2, repeats, tasks=tasks)
         record = run_dask(count_sum, split_range(1, n + 1, 2), 2, n_ticks=40, client=cluster.client)
     blocks = size_for_seconds(hash_blocks, target_s / 2)["n"]
-    layouts = threads_or_workers({"count_sum": n // 2, "hash_blocks": blocks}, repeats=repeats)
+    with OthersCpu() as others:
+        layouts = threads_or_workers({"count_sum": n // 2, "hash_blocks": blocks}, repeats=repeats)
     return {
         "schema": SCHEMA,
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -198,6 +200,7 @@ def record_cluster_sum(target_s: float = 2.0, repeats: int = 5, tasks: int = 200
         "sum": section,
         "timeline": {"workers": record.workers, "wall_s": record.wall_s, "result": record.result,
                      "spans": [_span_data(span) for span in record.spans]},
+        "layouts_others_cpu_cores": others.cores,
         "layouts": [
             {"workload": row.workload, "layout": row.layout, "n": row.n, "speedup": row.speedup,
              "holds_gil": row.holds_gil, "distinct_processes": row.record.distinct_processes,
@@ -274,6 +277,9 @@ def recorded_summary(record: dict) -> str:
         lines.append(f"  other programs kept {section['others_cpu_cores']:.2f} CPUs busy meanwhile")
     lines.append(f"  cost per task in a batch: {format_summary(section['per_task_s'], 's')}")
     lines.append(f"  {compare_with_joblib(record)}")
+    if record.get("layouts_others_cpu_cores") is not None:
+        lines.append(f"  (during the layouts drawn below, other programs kept {record['layouts_others_cpu_cores']:.2f} "
+                     "CPUs busy)")
     return "\n".join(lines)
 
 
