@@ -155,8 +155,19 @@ def _judge(namespace: dict) -> Verdict:
         "of its own, and the total is right",
         f"Where the {len(run.calls)} tasks ran (recorded inside each): {_where(run)}.",
         f"Dask's own task stream saw them on {len(seen)} worker(s) too.",
-        "Each worker is a process with its own interpreter and its own GIL, so their bytecode ran in parallel.",
+        "Each worker is a process with its own interpreter and its own GIL, so their bytecode ran in parallel"
+        + (" wherever there are CPUs for it: this Python may use only one, so here they took turns on it."
+           if _one_cpu_here(run) else "."),
     )
+
+
+def _one_cpu_here(run) -> bool:
+    """Whether every worker that ran a chunk is on this machine, which gives this Python one CPU."""
+    from ...machine.cpus import effective_cpu_count
+    from ...machine.procfs import machine_id
+
+    here = machine_id()
+    return all(call.machine == here for call in run.on_cluster()) and effective_cpu_count() < 2
 
 
 CHALLENGE = Challenge("07", "hand the chunks to the cluster", (_NAME,), _judge)
