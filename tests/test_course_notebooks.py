@@ -36,7 +36,7 @@ MAX_CODE_LINES = 12
 # chapter 05 defines `double` to show that a fresh process cannot find it; chapter 07 shows problem set 1's
 # `process_sum` running unchanged on a cluster
 NOTEBOOK_DEFINED_ON_PURPOSE = {"double", "process_sum"}
-#: a challenge's answer cell, where the learner writes code (functions included)
+#: The cell tag of a challenge's answer cell: the one kind of cell where a chapter may define functions.
 ANSWER_TAG = "challenge-answer"
 
 
@@ -46,6 +46,10 @@ def cells(name):
 
 def text(cell):
     return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def is_answer(cell) -> bool:
+    return ANSWER_TAG in cell.get("metadata", {}).get("tags", [])
 
 
 def test_the_chapters_are_there_and_nothing_else():
@@ -74,12 +78,11 @@ def test_chapter_has_self_checks_and_short_code_cells_that_use_gillab(name):
     all_cells = cells(name)
     assert sum(text(cell).count("<details>") for cell in all_cells if cell["cell_type"] == "markdown") >= 1
     code = [text(cell) for cell in all_cells if cell["cell_type"] == "code"]
-    answers = [text(cell) for cell in all_cells if ANSWER_TAG in cell["metadata"].get("tags", [])]
     assert re.search(r"^from gillab\.\w+", code[0], re.M), f"{name}: the first code cell imports the course package"
     too_long = [source.splitlines()[0] for source in code if len(source.splitlines()) > MAX_CODE_LINES]
     assert not too_long, f"{name}: code cells longer than {MAX_CODE_LINES} lines: {too_long}"
-    outside_answers = [source for source in code if source not in answers]
-    defined = {match for source in outside_answers for match in re.findall(r"^\s*(?:def|class) (\w+)", source, re.M)}
+    own = [text(cell) for cell in all_cells if cell["cell_type"] == "code" and not is_answer(cell)]
+    defined = {match for source in own for match in re.findall(r"^\s*(?:def|class) (\w+)", source, re.M)}
     assert defined <= NOTEBOOK_DEFINED_ON_PURPOSE, f"{name}: {defined}: worker functions belong in the gillab package"
 
 
