@@ -40,7 +40,8 @@ from .._validate import require_int, require_positive_number
 
 __all__ = [
     "ClusterConnection", "SchedulerUnreachable", "NoWorkers", "connect", "check_scheduler", "normalise_address",
-    "current", "require_current", "gather", "local_worker_count", "DEFAULT_PORT", "CHECK_S", "NO_WORKERS_S",
+    "current", "require_current", "gather", "worker_threads", "local_worker_count", "DEFAULT_PORT", "CHECK_S",
+    "NO_WORKERS_S",
     "MAX_LOCAL_WORKERS",
 ]
 
@@ -174,6 +175,14 @@ def check_scheduler(address: str, check_s: float = CHECK_S) -> str:
     return address
 
 
+def worker_threads(client) -> dict[str, int]:
+    """The workers of ``client``'s cluster now, asked of the scheduler: ``{address: threads}``, in
+    address order. (``client.scheduler_info()`` returns a copy the client also refreshes by itself
+    every few seconds without the workers, so it can come back empty however many there are.)"""
+    info = client.sync(client.scheduler.identity, n_workers=-1)["workers"]
+    return {address: info[address]["nthreads"] for address in sorted(info)}
+
+
 def local_worker_count(effective_cpus: int) -> int:
     """How many worker processes a local cluster starts by default: one per effective CPU, at least
     2 (so that two workers can be seen, even taking turns on one CPU) and at most 4 (each is a
@@ -203,8 +212,7 @@ class ClusterConnection:
 
     def workers(self) -> dict[str, int]:
         """The cluster's workers now: ``{address: threads}``, in address order."""
-        info = self.client.scheduler_info(n_workers=-1)["workers"]
-        return {address: info[address]["nthreads"] for address in sorted(info)}
+        return worker_threads(self.client)
 
     def worker_processes(self) -> dict[str, int]:
         """The process id of each worker (``{address: pid}``): the process that runs its tasks."""
@@ -414,7 +422,7 @@ def gather(client, futures, no_workers_s: float | None = None, pinned=()):
                 break
             except TimeoutError:
                 pass
-            alive = client.scheduler_info(n_workers=-1)["workers"]
+            alive = worker_threads(client)
             lost = [address for address in pinned if address not in alive]
             if lost:
                 raise NoWorkers(

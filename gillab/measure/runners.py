@@ -402,10 +402,10 @@ def run_dask(function, chunks, n_workers: int | None = None, n_ticks: int = 1, c
     """
     from distributed import get_task_stream
 
-    from .cluster import gather, require_current
+    from .cluster import gather, require_current, worker_threads
 
     client = client if client is not None else require_current().client
-    threads = {address: info["nthreads"] for address, info in client.scheduler_info(n_workers=-1)["workers"].items()}
+    threads = worker_threads(client)
     workers = sorted(threads)
     if not workers:
         raise RuntimeError(f"the Dask cluster at {client.scheduler.address} has no workers: start some first")

@@ -47,6 +47,7 @@ from pathlib import Path
 from .._validate import require_int, require_positive_number
 from ..machine.procfs import machine_id
 from ..measure import workloads
+from ..measure.cluster import worker_threads
 from ._binding import replaced
 
 __all__ = ["DaskCall", "DaskChunkProbe", "DaskChunkRun", "probe_dask_chunks", "WAIT_S"]
@@ -268,7 +269,7 @@ def probe_dask_chunks(namespace: dict, client, workers: int, function=workloads.
 
         variable = Variable(run_id, client=client)
         variable.set({"arrived": [], "outcome": None, "calls": []})
-        run.cluster_workers = sorted(client.scheduler_info(n_workers=-1)["workers"])
+        run.cluster_workers = sorted(worker_threads(client))
     try:
         with replaced(namespace, function, probe):
             yield run

@@ -59,7 +59,7 @@ CASES = {
         """), "NOT YET", ("one after another", "submitted only after the one before had finished")),
         Case("everything on one worker", _code("""
             def sum_on_cluster(client, chunks):
-                first = sorted(client.scheduler_info()["workers"])[0]
+                first = sorted(client.nthreads())[0]
                 futures = [client.submit(count_sum, lo, hi, workers=[first]) for lo, hi in chunks]
                 return sum(client.gather(futures))
         """), "NOT YET", ("ran on one worker", "workers=")),
