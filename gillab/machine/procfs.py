@@ -316,6 +316,13 @@ def busy_cpu_seconds() -> float | None:
 
 
 def tree_cpu_seconds(pid: int) -> float:
-    """CPU seconds (user and system) ``pid`` and its live descendants have used so far."""
+    """CPU seconds (user and system) ``pid`` and its descendants have used so far: the live ones, and
+    the children it has already waited for (their time moves into its ``cutime``/``cstime``), so that
+    worker processes that came and went count too."""
     infos = [process_info(found) for found in [pid, *descendants(pid)]]
-    return sum(info.cpu_s for info in infos if info is not None)
+    try:
+        fields = _stat_fields((_PROC / str(pid) / "stat").read_text())
+        reaped = (int(fields[13]) + int(fields[14])) / _TICKS_PER_SECOND
+    except (OSError, ValueError, IndexError):
+        reaped = 0.0
+    return reaped + sum(info.cpu_s for info in infos if info is not None)
