@@ -62,3 +62,15 @@ def free_threaded():
             f"{sys.executable} (Python {sys.version.split()[0]}) is a standard build with the GIL; "
             "the free-threaded tests run under `make test-ft`"
         )
+
+
+# --- a Dask cluster as on real machines (chapter 07) -------------------------------------------------
+@pytest.fixture(scope="session")
+def dask_cluster(tmp_path_factory):
+    """``dask scheduler`` and two ``dask worker`` processes (each with its nanny, one thread) on
+    127.0.0.1, started as separate programs as on separate machines; stopped at the end, and checked
+    gone with /proc (tests/support/dask_processes.py)."""
+    from support.dask_processes import CommandLineCluster
+
+    with CommandLineCluster(tmp_path_factory.mktemp("dask-cluster")) as cluster:
+        yield cluster

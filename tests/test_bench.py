@@ -156,6 +156,20 @@ def test_io_joblib_and_break_even_sections(quick_run):
     assert all(summary_ok(point["speedup"]) for point in even["points"])
 
 
+def test_dask_section_ran_on_two_worker_processes_beside_joblib_in_the_same_run(quick_run):
+    _, data, stdout = quick_run
+    section = data["dask"]
+    assert section["workers"] == 2 and section["n"] == section["calibration"]["n"] > 0 and section["results_agree"]
+    (dask,), (processes,) = section["dask"], section["processes"]
+    assert dask["distinct_processes"] == 2, "2 chunks on 2 idle one-thread workers: one each"
+    assert not dask["ran_in_caller_process"] and not processes["ran_in_caller_process"]
+    assert summary_ok(dask["speedup"]) and summary_ok(processes["speedup"]) and summary_ok(section["serial_s"])
+    assert summary_ok(section["per_task_s"]) and summary_ok(section["round_trip_s"], minimum_repeats=10)
+    assert summary_ok(section["dask_over_processes"]) and "joblib's time over Dask's, round by round" in stdout
+    assert section["others_cpu_cores"] is None or section["others_cpu_cores"] >= 0
+    assert "2 Dask workers: speedup" in stdout and "per task," in stdout
+
+
 def test_course_run_executed_the_course_folder_it_was_given(quick_run):
     folder, data, _ = quick_run
     course = data["course_run_s"]
@@ -178,6 +192,7 @@ def test_table_shows_every_section_and_goal(quick_run):
         "io",
         "joblib warm call",
         "course_run_s",
+        "dask x2",
         "autograde speedup",
         "autograde sandbox+checks",
     ]
@@ -380,6 +395,28 @@ def test_process_goal_is_085_of_the_ideal_at_the_effective_cpus(processes_x2, st
     }
     goal = evaluate_goals(result)[0]
     assert (goal["name"], goal["measured"], goal["status"]) == ("cpu_sum processes x2", processes_x2, status)
+
+
+@pytest.mark.parametrize(
+    "speedup, others, cpus, status, note",
+    [
+        (1.60, 0.05, 2, "met", "other programs used 0.05 CPUs meanwhile"),
+        (1.59, 0.05, 2, "missed", "other programs used 0.05 CPUs meanwhile"),
+        (1.20, 0.80, 2, "not judged", "kept 0.80 CPUs busy meanwhile"),
+        (0.95, 0.00, 1, "not judged", "the goal is for 2 idle cores; this machine has 1"),
+    ],
+)
+def test_dask_goal_is_judged_only_on_two_idle_cores(speedup, others, cpus, status, note):
+    section = {"status": "ok", "dask": [{"workers": 2, "speedup": {"median": speedup}}], "others_cpu_cores": others}
+    goals = {goal["name"]: goal for goal in evaluate_goals({"machine": {"effective_cpus": cpus}, "dask": section})}
+    goal = goals["dask x2"]
+    assert (goal["measured"], goal["status"]) == (speedup, status) and note in goal["note"]
+
+
+def test_dask_goal_without_the_section_is_not_measured_with_the_reason():
+    result = {"machine": {"effective_cpus": 2}, "dask": {"status": "not available", "reason": "no distributed"}}
+    goal = next(goal for goal in evaluate_goals(result) if goal["name"] == "dask x2")
+    assert (goal["status"], goal["note"]) == ("not measured", "no distributed")
 
 
 def test_goals_of_a_one_cpu_machine_and_of_missing_sections():

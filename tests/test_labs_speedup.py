@@ -303,3 +303,29 @@ def test_the_default_size_is_the_calibrated_serial_time_not_halved_by_the_slider
     tight = speedup_lab(effective_cpus=2, time_budget_s=10)
     # a 10 s press cannot hold it all: the default is the slider's top instead, two digits
     assert tight.largest_n < 369_000 and 0.9 * tight.largest_n <= tight.n <= tight.largest_n
+
+
+def test_the_dask_mode_is_offered_only_while_a_cluster_is_connected():
+    lab = speedup_lab(n=1_000, repeats=1, effective_cpus=2)
+    assert "dask" not in lab.modes
+    with pytest.raises(ValueError, match="no Dask cluster is connected: run `cluster = connect\\(\\)`"):
+        speedup_lab(n=1_000, modes=("dask",), effective_cpus=2)
+
+
+@pytest.mark.slow
+def test_the_dask_mode_runs_the_chunks_in_the_cluster_s_worker_processes():
+    from gillab.measure.cluster import connect
+
+    with connect(n_workers=2) as cluster:
+        workers = set(cluster.worker_processes().values())
+        lab = speedup_lab(n=30_000, repeats=1, modes=("dask",), effective_cpus=2)
+        lab.workers.value = 2
+        lab.run.click()
+        assert lab.message.value == "" and lab.errors == []
+        row = lab.results[-1]
+        assert (row["mode"], row["workers"], row["result"]) == ("dask", 2, 30_000 * 30_001 // 2)
+        assert {span.pid for span in row["record"].spans} == workers and not row["ran_in_caller_process"]
+        assert table_column(lab, "used")[0] == "2 Dask worker(s)"
+        lab.workers.value = 3
+        lab.run.click()
+        assert "The Dask cluster has 2 worker(s), so dask can run with at most 2" in html.unescape(lab.message.value)

@@ -37,8 +37,9 @@ def test_every_dependency_is_pinned_exactly():
         pins(group)
 
 
-#: conda-forge names of packages whose PyPI name differs (matplotlib-base: matplotlib without Qt)
-CONDA_TO_PYPI = {"matplotlib-base": "matplotlib"}
+#: conda-forge names of packages whose PyPI name differs (matplotlib-base: matplotlib without Qt; dask-core:
+#: dask without the bundle conda-forge calls "dask")
+CONDA_TO_PYPI = {"matplotlib-base": "matplotlib", "dask-core": "dask"}
 
 
 def conda_specs(environment_text):

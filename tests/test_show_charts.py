@@ -41,3 +41,41 @@ def test_speedup_chart_draws_the_ideal_and_each_mode():
 def test_an_empty_chart_says_to_run_something_first():
     with pytest.raises(ValueError, match="run an experiment first"):
         speedup_chart([])
+
+
+def dask_record():
+    """A Dask run as run_dask records it, without a cluster: 3 chunks on 2 workers, with the stream."""
+    from gillab.measure.runners import RunRecord, Span, StreamTask
+
+    spans = [
+        Span("dask", 0, 101, 11, (1, 4), 10.0, 10.5, 0.5, address="tcp://127.0.0.1:4001"),
+        Span("dask", 1, 202, 22, (4, 7), 10.01, 10.6, 0.5, address="tcp://127.0.0.1:4002"),
+        Span("dask", 0, 101, 11, (7, 10), 10.52, 10.9, 0.4, address="tcp://127.0.0.1:4001"),
+    ]
+    stream = [StreamTask(span.address, f"task-{index}", span.start - 0.001, span.end + 0.002)
+              for index, span in enumerate(spans)]
+    return RunRecord("dask", 2, "count_sum", [span.chunk for span in spans], 45, 0.95, 1.4, spans, 1, 1, stream)
+
+
+def test_task_stream_chart_draws_each_task_twice_on_its_worker_s_row():
+    from gillab.show.charts import task_stream_chart
+
+    ax = task_stream_chart(dask_record())
+    bars = [c for c in ax.collections if isinstance(c, matplotlib.collections.PolyCollection)]
+    assert len(bars) == 3 + 3
+    assert [label.get_text() for label in ax.get_yticklabels()] == ["worker 0 :4001", "worker 1 :4002"]
+    assert ax.get_legend() is not None
+    plt.close(ax.figure)
+    with pytest.raises(ValueError, match="a task stream is a Dask run's"):
+        task_stream_chart(run_threads(count_sum, split_range(0, 10, 2), n_workers=2))
+
+
+def test_layouts_chart_draws_a_bar_per_workload_and_layout():
+    from gillab.show.charts import layouts_chart
+
+    measured = [("count_sum", "1 worker x 2 threads", 1.0), ("count_sum", "2 workers", 1.8),
+                ("hash_blocks", "1 worker x 2 threads", 1.9), ("hash_blocks", "2 workers", 1.9)]
+    rows = [{"workload": work, "layout": layout, "speedup": {"median": value}} for work, layout, value in measured]
+    ax = layouts_chart(rows)
+    assert len(ax.patches) == 4 and [label.get_text() for label in ax.get_xticklabels()] == ["count_sum", "hash_blocks"]
+    plt.close(ax.figure)

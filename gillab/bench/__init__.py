@@ -17,11 +17,13 @@ draws beside a learner's results. Its sections, each with ``status`` (:data:`SEC
   against 32 threads.
 - ``joblib_overhead`` and ``break_even_n`` (:mod:`gillab.bench.joblib_overhead`): joblib's cold start and
   warm call; the smallest sum worth sending to processes.
+- ``dask`` (:mod:`gillab.bench.dask_speedup`): the sum on a local Dask cluster of 2 worker processes
+  against serial (serial about 2 s), 2 joblib processes in the same run, and the cluster's cost per task.
 - ``course_run_s`` (:mod:`gillab.bench.course_run`): every course notebook executed headless.
 - ``autograde`` (:mod:`gillab.bench.grading_section`): the grading pipeline's benchmark, when installed.
 
 Every ratio is the median of at least 5 paired repeats, with min and max. ``goals`` holds each goal
-of the benchmark as met, missed or not measured (:mod:`gillab.bench.goals`); none is an error.
+of the benchmark as met, missed, not measured or not judged (:mod:`gillab.bench.goals`); none is an error.
 """
 
 from .run import SECTION_STATUSES, SECTIONS, run_benchmark

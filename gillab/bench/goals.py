@@ -10,11 +10,13 @@ Medians are compared; ``k`` is the machine's effective CPU count.
 
 from __future__ import annotations
 
-__all__ = ["evaluate_goals", "GOAL_STATUSES", "QUICK_NOTE"]
+__all__ = ["evaluate_goals", "GOAL_STATUSES", "QUICK_NOTE", "BUSY_CORES"]
 
 GOAL_STATUSES = ("met", "missed", "not measured", "not judged")
 #: A quick run's sizes are too small for goals set for the full run's: shown, never judged.
 QUICK_NOTE = "a --quick run: the goal applies to a full run (gillab bench without --quick)"
+#: The dask goal is for idle cores: with other programs using more CPUs than this meanwhile it is not judged.
+BUSY_CORES = 0.25
 
 
 def _median(value):
@@ -42,6 +44,25 @@ def _speedup_at(section, mode, workers):
         if row["workers"] == workers:
             return _median(row["speedup"])
     return None
+
+
+def _dask_goal(result: dict, k: int) -> dict:
+    section, why = _section(result, "dask")
+    goal = _goal("dask x2", ">= 1.60x (2 Dask workers over serial)", "x", _speedup_at(section, "dask", 2),
+                 lambda s: s >= 1.6, why)
+    others = (section or {}).get("others_cpu_cores")
+    if goal["status"] in ("met", "missed"):
+        if k < 2:
+            goal["status"], goal["note"] = "not judged", f"the goal is for 2 idle cores; this machine has {k}"
+        elif others is not None and others > BUSY_CORES:
+            goal["status"] = "not judged"
+            goal["note"] = (
+                f"other programs kept {others:.2f} CPUs busy meanwhile (more than {BUSY_CORES}): "
+                "the goal is for idle cores"
+            )
+        elif others is not None:
+            goal["note"] = f"other programs used {others:.2f} CPUs meanwhile"
+    return goal
 
 
 def evaluate_goals(result: dict) -> list[dict]:
@@ -114,6 +135,8 @@ def evaluate_goals(result: dict) -> list[dict]:
             why or (f"the goal is for 2 cores; this machine has {k}" if k != 2 else ""),
         )
     )
+
+    goals.append(_dask_goal(result, k))
 
     grading, why = _section(result, "autograde")
     measured = (grading or {}).get("result", {})

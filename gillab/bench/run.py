@@ -1,7 +1,7 @@
 """One benchmark run: every section in turn, a failure in one recorded without losing the others.
 
->>> SECTIONS
-('cpu_sum', 'subinterpreters', 'gil_release', 'io', 'joblib_overhead', 'break_even_n', 'course_run_s', 'autograde')
+>>> print(*SECTIONS)
+cpu_sum subinterpreters gil_release io joblib_overhead break_even_n dask course_run_s autograde
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from ..measure.timing import time_call
 from ..show.references import SCHEMA
 from .break_even_search import find_break_even
 from .course_run import run_course
+from .dask_speedup import measure_dask
 from .fetching import measure_io
 from .goals import evaluate_goals
 from .grading_section import measure_autograde
@@ -26,7 +27,8 @@ from .subinterpreter_scaling import measure_subinterpreters
 __all__ = ["run_benchmark", "SECTIONS", "SECTION_STATUSES"]
 
 SECTIONS = (
-    "cpu_sum", "subinterpreters", "gil_release", "io", "joblib_overhead", "break_even_n", "course_run_s", "autograde",
+    "cpu_sum", "subinterpreters", "gil_release", "io", "joblib_overhead", "break_even_n", "dask", "course_run_s",
+    "autograde",
 )
 #: ``status`` of a section: measured; not run on request; its code is not installed; it raised;
 #: the course has no notebooks yet. A section without "ok" has a ``reason``.
@@ -50,6 +52,7 @@ def _measurements(settings: BenchSettings, effective_cpus: int, course_folder):
         ),
         "joblib_overhead": lambda progress: measure_joblib_overhead(workers, repeats, progress),
         "break_even_n": lambda progress: find_break_even(workers, settings.break_even_max_s, repeats, progress),
+        "dask": lambda progress: measure_dask(settings.target_s, repeats, progress),
         "course_run_s": lambda progress: run_course(course_folder, progress),
         "autograde": lambda progress: measure_autograde(settings.autograde_quick, on_progress=progress),
     }

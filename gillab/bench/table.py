@@ -78,6 +78,28 @@ def _break_even(section: dict) -> list[str]:
     return [head, f"  median speedup by n: {points}"]
 
 
+def _dask(section: dict) -> list[str]:
+    lines = [
+        f"dask: count_sum over 1..{section['n']:,} in {section['workers']} chunks, serial "
+        f"{format_summary(section['serial_s'], 's')}"
+        + ("" if section["results_agree"] else "   RESULTS DISAGREE: a parallel run summed wrongly")
+    ]
+    for mode, name in (("dask", "Dask workers"), ("processes", "joblib processes, same run")):
+        for row in section.get(mode, []):
+            lines.append(f"  {row['workers']} {name}: speedup {format_summary(row['speedup'], 'x')}")
+    if "dask_over_processes" in section:
+        lines.append(
+            f"  joblib's time over Dask's, round by round: {format_summary(section['dask_over_processes'], 'x')}"
+        )
+    others = section.get("others_cpu_cores")
+    lines.append(
+        f"  per task, {format_summary(section['per_task_s'], 's')} in a batch; a round trip "
+        f"{format_summary(section['round_trip_s'], 's')}"
+        + ("" if others is None else f"; other programs used {others:.2f} CPUs meanwhile")
+    )
+    return lines
+
+
 def _course(section: dict) -> list[str]:
     if not section["notebooks"]:
         return [f"course_run_s: no notebooks ({section.get('reason', '')})"]
@@ -125,6 +147,7 @@ _SECTIONS = [
     ("io", _io),
     ("joblib_overhead", _overhead),
     ("break_even_n", _break_even),
+    ("dask", _dask),
     ("course_run_s", _course),
     ("autograde", _autograde),
 ]

@@ -47,7 +47,7 @@ def _slowdown(points) -> bool:
 
 
 def _time_panel(ax, rows) -> None:
-    for mode in ("serial", "threads", "processes", "subinterpreters"):
+    for mode in ("serial", "threads", "processes", "subinterpreters", "dask"):
         points = sorted((row["workers"], row["seconds"]) for row in rows if row["mode"] == mode)
         if not points:
             continue

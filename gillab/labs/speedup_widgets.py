@@ -8,6 +8,9 @@ so do subinterpreters (Python 3.13+: each has its own GIL), inside one process. 
 subinterpreters their box is greyed out, the lab says why, and the subinterpreter results recorded
 by ``gillab bench`` on another machine are drawn instead, when any ship with the course.
 
+When a Dask cluster is connected (:func:`gillab.measure.cluster.connect`, chapter 07), the lab also
+offers a "dask" mode: the chunks run as tasks on that many of the cluster's workers.
+
 >>> lab = speedup_lab(n=20_000, repeats=1, effective_cpus=2)
 >>> lab.workers.value = 3
 >>> lab.modes["processes"].value = False
@@ -25,6 +28,7 @@ import ipywidgets as widgets
 
 from .._validate import require_int, require_positive_number
 from ..machine.interpreter import gil_enabled, subinterpreter_support
+from ..measure import cluster
 from ..measure.calibrate import round_size, units_per_second
 from ..measure.runners import MAX_WORKERS, MODES, stop_worker_processes
 from ..measure.speedup import measure_speedups
@@ -104,8 +108,18 @@ class SpeedupLab(Lab):
             if mode not in MODES:
                 raise ValueError(f"modes must be among {', '.join(MODES)}, got {mode!r}")
         self.subinterpreters = subinterpreter_support()
+        # the dask mode needs a cluster to run on: offered only when one is connected
+        self.available_modes = [mode for mode in MODES if mode != "dask" or cluster.current() is not None]
+        if "dask" in modes and "dask" not in self.available_modes:
+            raise ValueError(
+                "modes includes 'dask', but no Dask cluster is connected: run `cluster = connect()` "
+                "(from gillab.measure.cluster) first, then make the lab"
+            )
         # what one press may run besides serial: the slider's top is sized for all of them at once
-        self._parallel_modes = 3 if self.subinterpreters.available else 2
+        self._parallel_modes = sum(
+            mode != "serial" and (mode != "subinterpreters" or self.subinterpreters.available)
+            for mode in self.available_modes
+        )
         self.results: list[dict] = []
         self.last_records: list = []
         self.drawn: dict | None = None
@@ -130,7 +144,7 @@ class SpeedupLab(Lab):
         self.size.add_class("gillab-size")
         self.size_note = widgets.HTML().add_class("gillab-size-note")
         self.modes = {}
-        for mode in MODES:
+        for mode in self.available_modes:
             box = widgets.Checkbox(
                 value=mode in modes, description=mode, indent=False, layout=widgets.Layout(width="8em")
             )
@@ -281,14 +295,14 @@ class SpeedupLab(Lab):
     def measure(self) -> None:
         ticked = [mode for mode, box in self.modes.items() if box.value]
         if not ticked:
-            raise SettingsError(
-                "Tick at least one mode (serial, threads, processes or subinterpreters), then press Run."
-            )
+            raise SettingsError(f"Tick at least one mode ({', '.join(self.modes)}), then press Run.")
         name = self.workload.value
         if name not in self.rates:  # its calibration failed when it was chosen: fail the same way again
             self._calibrate(name, None)
         n, workers = self.n, self.workers.value
-        configs = [(mode, workers) for mode in ("threads", "processes", "subinterpreters") if mode in ticked]
+        configs = [(mode, workers) for mode in ("threads", "processes", "subinterpreters", "dask") if mode in ticked]
+        if "dask" in ticked:
+            self._check_cluster(workers)
         self._running_modes = ticked
         estimate = self._runs_per_press(len(configs)) * n / self.rates[name]
         self.show_progress(0, 1, f"Starting: {name}, n = {n:,}, {workers} worker(s); about {estimate:.1f} s")
@@ -349,8 +363,22 @@ class SpeedupLab(Lab):
         self.timeline.value = png(self.timeline_figure)
 
     @staticmethod
+    def _check_cluster(workers: int) -> None:
+        connection = cluster.current()
+        if connection is None:
+            raise SettingsError("The Dask cluster was closed: run connect() again, or untick dask.")
+        have = len(connection.workers())
+        if workers > have:
+            raise SettingsError(
+                f"The Dask cluster has {have} worker(s), so dask can run with at most {have}: move the slider, "
+                "or connect to a cluster with more workers."
+            )
+
+    @staticmethod
     def _table_row(row: dict) -> dict:
-        if row["mode"] == "processes":
+        if row["mode"] == "dask":
+            used = f"{row['distinct_processes']} Dask worker(s)"
+        elif row["mode"] == "processes":
             used = f"{row['distinct_processes']} process(es)"
         elif row["mode"] == "threads":
             used = f"{row['distinct_threads']} thread(s)"
@@ -367,13 +395,18 @@ class SpeedupLab(Lab):
         }
 
     def stop_after_interrupt(self) -> str:
+        done = []
         if "processes" in self._running_modes:
             stop_worker_processes()
-            return "its worker processes were stopped"
+            done.append("its worker processes were stopped")
         if "subinterpreters" in self._running_modes:
             stop_interpreters()
-            return "its interpreters were asked to stop between slices"
-        return "its threads were stopped" if "threads" in self._running_modes else ""
+            done.append("its interpreters were asked to stop between slices")
+        if "dask" in self._running_modes:
+            done.append("its tasks on the Dask cluster were cancelled (a task already running finishes first)")
+        if "threads" in self._running_modes and not done:
+            done.append("its threads were stopped")
+        return "; ".join(done)
 
 
 def speedup_lab(
@@ -399,7 +432,7 @@ def speedup_lab(
       work here, by the calibration, within the time budget; the slider's other stops are 1, 2, 5,
       10, 20, ... up to the time budget); ``workers``:
       the starting worker count (default: the effective CPUs, at least 2); ``modes``: which mode
-      boxes start ticked.
+      boxes start ticked ("dask" needs a connected cluster, :func:`gillab.measure.cluster.connect`).
     - ``repeats``: paired timed runs per mode (medians of these are shown); ``n_ticks``: progress
       ticks per chunk in the timeline.
     - ``max_workers``: top of the workers slider (default 4x the effective CPUs);

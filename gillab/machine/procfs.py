@@ -51,6 +51,9 @@ __all__ = [
     "socket_inodes",
     "TcpSocket",
     "tcp_sockets",
+    "machine_id",
+    "busy_cpu_seconds",
+    "tree_cpu_seconds",
 ]
 
 _PROC = Path("/proc")
@@ -304,3 +307,40 @@ def tcp_sockets(pid: int) -> list[TcpSocket]:
             local, remote = int(fields[1].rsplit(":", 1)[1], 16), int(fields[2].rsplit(":", 1)[1], 16)
             sockets.append(TcpSocket(local, remote, _TCP_STATES.get(fields[3], fields[3]), int(fields[9])))
     return sockets
+
+
+def machine_id() -> str:
+    """This machine's identity: Linux's boot id (``/proc/sys/kernel/random/boot_id``, the same for
+    every process until the next boot, different on every other machine), else the host name.
+    Process ids and ``perf_counter`` readings of two processes compare only when it is equal."""
+    try:
+        return (_PROC / "sys" / "kernel" / "random" / "boot_id").read_text().strip()
+    except OSError:
+        import socket
+
+        return socket.gethostname()
+
+
+def busy_cpu_seconds() -> float | None:
+    """CPU seconds every CPU of the machine has spent busy since boot (``/proc/stat``: all time but
+    idle and waiting for I/O), or ``None`` without ``/proc``. Of two readings, the difference minus
+    :func:`tree_cpu_seconds`' difference is what other programs used meanwhile."""
+    try:
+        fields = (_PROC / "stat").read_text().splitlines()[0].split()
+    except (OSError, IndexError):
+        return None
+    values = [int(value) for value in fields[1:9]]  # user nice system idle iowait irq softirq steal
+    return (sum(values) - values[3] - values[4]) / _TICKS_PER_SECOND
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user and system) ``pid`` and its descendants have used so far: the live ones, and
+    the children it has already waited for (their time moves into its ``cutime``/``cstime``), so that
+    worker processes that came and went count too."""
+    infos = [process_info(found) for found in [pid, *descendants(pid)]]
+    try:
+        fields = _stat_fields((_PROC / str(pid) / "stat").read_text())
+        reaped = (int(fields[13]) + int(fields[14])) / _TICKS_PER_SECOND
+    except (OSError, ValueError, IndexError):
+        reaped = 0.0
+    return reaped + sum(info.cpu_s for info in infos if info is not None)

@@ -1,4 +1,5 @@
-"""Run a list of chunks serially, on threads, on joblib worker processes or in subinterpreters, and
+"""Run a list of chunks serially, on threads, on joblib worker processes, in subinterpreters or on a
+Dask cluster, and
 record what ran where.
 
 Each runner returns a :class:`RunRecord`: the total, wall and CPU seconds, and one :class:`Span` per
@@ -14,6 +15,10 @@ The subinterpreter runner (:func:`gillab.measure.subinterpreters.run_subinterpre
 ``"subinterpreters"``) runs each worker's chunks in an interpreter of its own inside this process;
 its spans also say which interpreter (``Span.interpreter``).
 
+A Dask worker may run on another machine, whose ``perf_counter`` is another clock: its spans say
+which machine (``Span.machine``) and are moved onto this machine's clock by the difference of the
+two wall clocks (see :func:`run_dask`).
+
 >>> from gillab.measure.chunks import split_range
 >>> from gillab.measure.workloads import count_sum
 >>> record = run_threads(count_sum, split_range(1, 21, 4), n_workers=4)
@@ -23,22 +28,25 @@ its spans also say which interpreter (``Span.interpreter``).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
 from dataclasses import dataclass, field
 
 from .._validate import require_int
+from ..machine.procfs import machine_id
 from .chunks import split_range
 
 __all__ = [
-    "Span", "RunRecord", "run_serial", "run_threads", "run_processes", "run_chunks", "stop_worker_processes",
-    "MODES", "MAX_WORKERS",
+    "Span", "RunRecord", "StreamTask", "run_serial", "run_threads", "run_processes", "run_dask", "run_chunks",
+    "stop_worker_processes", "MODES", "MAX_WORKERS",
 ]
 
 #: The ways a list of chunks can be run ("subinterpreters": Python 3.13+, see
-#: :func:`gillab.machine.interpreter.subinterpreter_support`).
-MODES = ("serial", "threads", "processes", "subinterpreters")
+#: :func:`gillab.machine.interpreter.subinterpreter_support`; "dask": on the cluster of
+#: :mod:`gillab.measure.cluster`).
+MODES = ("serial", "threads", "processes", "subinterpreters", "dask")
 #: More workers than this is a typo, not an experiment; it would only exhaust the machine.
 MAX_WORKERS = 256
 #: A chunk is cut into at most this many slices to record progress.
@@ -59,6 +67,10 @@ class Span:
     the chunk at each of those ticks; ``cpu_s`` the CPU seconds the running thread spent on it.
     ``interpreter`` is the id of the interpreter that ran it: 0, the main one, except in
     subinterpreter runs.
+
+    Dask runs only: ``address`` is the worker's (``tcp://host:port``); ``machine`` is empty when
+    the worker runs on the caller's machine, else that machine's host name (its process and thread
+    ids are then its own, and its times were moved onto the caller's clock).
     """
 
     kind: str
@@ -72,10 +84,36 @@ class Span:
     ticks: tuple[float, ...] = ()
     tick_cpu_s: tuple[float, ...] = ()
     interpreter: int = 0
+    address: str = ""
+    machine: str = ""
 
     @property
     def seconds(self) -> float:
         return self.end - self.start
+
+    @property
+    def process(self) -> tuple[str, int]:
+        """Which process ran the chunk, across machines: ``(machine, pid)``."""
+        return self.machine, self.pid
+
+    @property
+    def thread(self) -> tuple[str, int, int]:
+        """Which thread ran the chunk, across machines: ``(machine, pid, thread_id)``."""
+        return self.machine, self.pid, self.thread_id
+
+
+@dataclass(frozen=True)
+class StreamTask:
+    """One task as Dask's own task stream saw it: the worker's ``address``, the task's ``key``, and
+    ``start``/``end`` of its computation moved onto this machine's ``perf_counter`` clock. Dask
+    reads them from the worker's wall clock and adds its estimate of that clock's offset from the
+    scheduler's (renewed at every heartbeat), so they can be off by milliseconds; the spans recorded
+    inside each task are exact on one machine."""
+
+    address: str
+    key: str
+    start: float
+    end: float
 
 
 @dataclass
@@ -92,15 +130,16 @@ class RunRecord:
     spans: list[Span] = field(repr=False)
     caller_pid: int = 0
     caller_thread_id: int = 0
+    task_stream: list[StreamTask] = field(default_factory=list, repr=False)
 
     @property
     def distinct_threads(self) -> int:
         """How many different (process, thread) pairs ran chunks."""
-        return len({(span.pid, span.thread_id) for span in self.spans})
+        return len({span.thread for span in self.spans})
 
     @property
     def distinct_processes(self) -> int:
-        return len({span.pid for span in self.spans})
+        return len({span.process for span in self.spans})
 
     @property
     def distinct_interpreters(self) -> int:
@@ -109,11 +148,11 @@ class RunRecord:
 
     @property
     def ran_in_caller_process(self) -> bool:
-        return any(span.pid == self.caller_pid for span in self.spans)
+        return any(span.process == ("", self.caller_pid) for span in self.spans)
 
     @property
     def ran_in_caller_thread(self) -> bool:
-        return any((span.pid, span.thread_id) == (self.caller_pid, self.caller_thread_id) for span in self.spans)
+        return any(span.thread == ("", self.caller_pid, self.caller_thread_id) for span in self.spans)
 
 
 def traced_chunk(function, lo: int, hi: int, n_ticks: int = 1, kind: str = "serial", worker: int = 0):
@@ -165,7 +204,7 @@ def _check(function, chunks, n_workers, n_ticks):
     return [tuple(chunk) for chunk in chunks], n_workers, n_ticks
 
 
-def _record(mode, n_workers, function, chunks, results, wall_s, caller):
+def _record(mode, n_workers, function, chunks, results, wall_s, caller, task_stream=()):
     spans = [span for _, span in results]
     return RunRecord(
         mode=mode,
@@ -178,6 +217,7 @@ def _record(mode, n_workers, function, chunks, results, wall_s, caller):
         spans=spans,
         caller_pid=caller[0],
         caller_thread_id=caller[1],
+        task_stream=list(task_stream),
     )
 
 
@@ -298,8 +338,113 @@ def stop_worker_processes() -> None:
     get_reusable_executor(kill_workers=True).shutdown(wait=True, kill_workers=True)
 
 
-def _renumbered(span: Span, worker: int) -> Span:
-    return Span(**{**span.__dict__, "worker": worker})
+def _renumbered(span: Span, worker: int, **changes) -> Span:
+    return Span(**{**span.__dict__, "worker": worker, **changes})
+
+
+def traced_dask_chunk(function, lo: int, hi: int, n_ticks: int = 1):
+    """:func:`traced_chunk` in a Dask worker: ``(value, Span, where)`` with ``where`` saying which
+    worker and machine ran it and that machine's ``time.time() - perf_counter()``.
+
+    Module-level so that workers import it by name (the workers need the course's package)."""
+    import socket
+
+    from distributed import get_worker
+
+    value, span = traced_chunk(function, lo, hi, n_ticks, "dask", 0)
+    where = {
+        "address": get_worker().address,
+        "machine": machine_id(),
+        "host": socket.gethostname(),
+        "wall_minus_perf": time.time() - time.perf_counter(),
+    }
+    return value, span, where
+
+
+def _on_this_clock(results):
+    """Spans of workers on another machine moved onto this machine's clock; all renumbered by worker."""
+    here, offset = machine_id(), time.time() - time.perf_counter()
+    order = {address: n for n, address in enumerate(dict.fromkeys(where["address"] for _, _, where in results))}
+    spans = []
+    for value, span, where in results:
+        shift, machine = 0.0, ""
+        if where["machine"] != here:
+            # perf_counter clocks of two machines share nothing: go through the wall clocks
+            shift, machine = where["wall_minus_perf"] - offset, where["host"]
+        changes = {"address": where["address"], "machine": machine}
+        if shift:
+            changes.update(
+                start=span.start + shift, end=span.end + shift, ticks=tuple(tick + shift for tick in span.ticks)
+            )
+        spans.append((value, _renumbered(span, order[where["address"]], **changes)))
+    return spans
+
+
+def _stream_tasks(client, entries) -> list[StreamTask]:
+    """Dask's task stream ``entries`` moved onto this machine's ``perf_counter``: minus each worker's
+    estimated offset from the scheduler's clock, minus this machine's wall-minus-perf offset."""
+    delays = client.run(lambda dask_worker: dask_worker.scheduler_delay)
+    offset = time.time() - time.perf_counter()
+    tasks = []
+    for entry in entries:
+        for step in entry.get("startstops", ()):
+            if step.get("action") == "compute":
+                delay = delays.get(entry["worker"], 0.0)
+                tasks.append(
+                    StreamTask(entry["worker"], str(entry["key"]), step["start"] - delay - offset,
+                               step["stop"] - delay - offset)
+                )
+    return sorted(tasks, key=lambda task: task.start)
+
+
+def run_dask(function, chunks, n_workers: int | None = None, n_ticks: int = 1, client=None,
+             record_stream: bool = False) -> RunRecord:
+    """Run the chunks as tasks on a Dask cluster, one task per chunk, and record what ran where.
+
+    ``client`` defaults to the one of :func:`gillab.measure.cluster.current` (``connect()`` first).
+    ``n_workers`` (default: all) of the cluster's workers run the chunks. With all of them, each of
+    one thread, Dask's scheduler places the tasks, and reruns a lost worker's chunks on the others.
+    With fewer, or with workers of several threads, chunk ``i`` is pinned to worker ``i % n_workers``
+    (in address order), as :func:`run_threads` deals chunks to threads, so that exactly ``n_workers``
+    worker processes run them; losing a worker chunks are pinned to then stops the run with a
+    message. Every task is new (``pure=False``): Dask would otherwise hand back the result of an
+    identical earlier task without running it.
+
+    Each span says which worker (``address``), process and thread ran the chunk, timed inside the
+    task; ``record_stream=True`` also keeps Dask's own task stream (:class:`StreamTask`). With no
+    worker left for :data:`gillab.measure.cluster.NO_WORKERS_S` seconds the run stops with a
+    message; an interrupt cancels the tasks.
+    """
+    from distributed import get_task_stream
+
+    from .cluster import gather, require_current, worker_threads
+
+    client = client if client is not None else require_current().client
+    threads = worker_threads(client)
+    workers = sorted(threads)
+    if not workers:
+        raise RuntimeError(f"the Dask cluster at {client.scheduler.address} has no workers: start some first")
+    n_workers = len(workers) if n_workers is None else n_workers
+    chunks, n_workers, n_ticks = _check(function, chunks, n_workers, n_ticks)
+    if n_workers > len(workers):
+        raise ValueError(
+            f"n_workers={n_workers}, but the Dask cluster has {len(workers)} worker(s): use at most {len(workers)}, or "
+            "start a cluster with more (connect(n_workers=...))"
+        )
+    pin = n_workers < len(workers) or any(count > 1 for count in threads.values())
+    caller = (os.getpid(), threading.get_native_id())
+    stream = get_task_stream(client) if record_stream else contextlib.nullcontext()
+    with stream as entries:
+        start = time.perf_counter()
+        futures = [
+            client.submit(traced_dask_chunk, function, lo, hi, n_ticks, pure=False,
+                          workers=[workers[index % n_workers]] if pin else None)
+            for index, (lo, hi) in enumerate(chunks)
+        ]
+        results = gather(client, futures, pinned=workers[:n_workers] if pin else ())
+        wall_s = time.perf_counter() - start
+    task_stream = _stream_tasks(client, entries.data) if record_stream else ()
+    return _record("dask", n_workers, function, chunks, _on_this_clock(results), wall_s, caller, task_stream)
 
 
 def run_chunks(mode: str, function, chunks, n_workers: int = 1, n_ticks: int = 1) -> RunRecord:
@@ -314,4 +459,6 @@ def run_chunks(mode: str, function, chunks, n_workers: int = 1, n_ticks: int = 1
         return run_threads(function, chunks, n_workers, n_ticks)
     if mode == "processes":
         return run_processes(function, chunks, n_workers, n_ticks)
+    if mode == "dask":
+        return run_dask(function, chunks, n_workers, n_ticks)
     raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")

@@ -1,7 +1,7 @@
 """Charts of measurements, drawn the same way in chapters and labs: one palette, a timeline of which
 worker made progress when, speedup against workers, the one panel of reference results recorded on
 other machines, and the chapters' other charts (Amdahl's law, requests, a UI's heartbeat, response
-delays, the break-even size of processes).
+delays, the break-even size of processes, a Dask cluster's task stream and chunk sizes).
 
 Every function draws on a matplotlib ``Axes`` it is given (or a new figure) and returns what it
 drew on (or what it drew). They only read :class:`~gillab.measure.runners.RunRecord` objects,
@@ -18,14 +18,20 @@ from .references import describe, load_references, speedup_points
 __all__ = [
     "MODE_COLOURS", "axes_or_new", "timeline", "timelines", "speedup_chart", "measured_speedup_chart",
     "reference_panel", "reference_chart", "show_references", "amdahl_chart", "requests_chart", "heartbeat_chart",
-    "delays_chart", "break_even_chart", "MAX_REFERENCES_DRAWN",
+    "delays_chart", "break_even_chart", "task_stream_chart", "chunk_sweep_chart", "layouts_chart",
+    "MAX_REFERENCES_DRAWN",
 ]
 
 #: One colour per way of running the work, in every chart of the course.
-MODE_COLOURS = {"serial": "tab:gray", "threads": "tab:red", "processes": "tab:blue", "subinterpreters": "tab:green"}
-_OTHER_COLOUR = "tab:green"
-_MODE_MARKERS = {"threads": "s", "processes": "o", "subinterpreters": "^"}
-_ROW_NAMES = {"serial": "main", "threads": "thread", "processes": "process", "subinterpreters": "interpreter"}
+MODE_COLOURS = {
+    "serial": "tab:gray", "threads": "tab:red", "processes": "tab:blue", "subinterpreters": "tab:green",
+    "dask": "tab:purple",
+}
+_OTHER_COLOUR = "tab:olive"
+_MODE_MARKERS = {"threads": "s", "processes": "o", "subinterpreters": "^", "dask": "D"}
+_ROW_NAMES = {
+    "serial": "main", "threads": "thread", "processes": "process", "subinterpreters": "interpreter", "dask": "worker",
+}
 #: The newest reference results drawn in one panel; more would make it unreadable.
 MAX_REFERENCES_DRAWN = 3
 
@@ -51,26 +57,34 @@ def timeline(record, ax=None, title: str | None = None):
     if not record.spans:
         raise ValueError("the record has no spans to draw")
     origin = min(span.start for span in record.spans)
-    rows = sorted({(span.pid, span.thread_id) for span in record.spans}, key=lambda key: min(
-        s.start for s in record.spans if (s.pid, s.thread_id) == key))
+    rows = sorted({span.thread for span in record.spans}, key=lambda key: min(
+        s.start for s in record.spans if s.thread == key))
     row_of = {key: index for index, key in enumerate(rows)}
     colour = MODE_COLOURS.get(record.mode, _OTHER_COLOUR)
     for span in record.spans:
-        row = row_of[(span.pid, span.thread_id)]
+        row = row_of[span.thread]
         ax.broken_barh([(span.start - origin, max(span.seconds, 1e-6))], (row - 0.35, 0.7), color=colour, alpha=0.35)
         if span.ticks:
             ax.plot([tick - origin for tick in span.ticks], [row] * len(span.ticks), "|", color=colour, markersize=12)
     ax.set_yticks(range(len(rows)))
-    if record.mode == "subinterpreters":  # each row is one interpreter: name it by its id
-        ids = {(span.pid, span.thread_id): span.interpreter for span in record.spans}
-        ax.set_yticklabels([f"interpreter {ids[key]}" for key in rows])
-    else:
-        ax.set_yticklabels([f"{_ROW_NAMES.get(record.mode, record.mode)} {i}" for i in range(len(rows))])
+    ax.set_yticklabels([_row_label(record, key, index) for index, key in enumerate(rows)])
     ax.set_ylim(-0.6, len(rows) - 0.4)
     ax.invert_yaxis()
     ax.set_xlabel("seconds since start")
     ax.set_title(title or f"{record.mode}: {record.workers} worker(s), {record.wall_s:.2f} s")
     return ax
+
+
+def _row_label(record, key, index: int) -> str:
+    span = next(span for span in record.spans if span.thread == key)
+    if record.mode == "subinterpreters":  # each row is one interpreter: name it by its id
+        return f"interpreter {span.interpreter}"
+    name = f"{_ROW_NAMES.get(record.mode, record.mode)} {index}"
+    if record.mode != "dask":
+        return name
+    # a Dask worker is a process: say which (its port, and its host when another machine's)
+    port = span.address.rsplit(":", 1)[-1]
+    return f"{name} :{port}" + (f" @{span.machine}" if span.machine else "")
 
 
 def speedup_chart(rows, ax=None, serial_fraction: float | None = None, title: str = "Speedup against workers"):
@@ -322,3 +336,78 @@ def show_references(mode: str, section: str = "cpu_sum", learner_rows=None, gil_
         return []
     reference_chart(references, mode, section, learner_rows=learner_rows)
     return references
+
+
+def task_stream_chart(record, ax=None, title: str | None = None):
+    """A Dask run (:func:`gillab.measure.runners.run_dask` with ``record_stream=True``), one row per
+    worker: each chunk as timed inside its task (the course's timeline, in the Dask colour) and,
+    just below it, the same task as Dask's own task stream saw it (black outlines: the worker's wall
+    clock plus Dask's estimate of its offset, so off by up to milliseconds)."""
+    if record.mode != "dask":
+        raise ValueError(f"a task stream is a Dask run's; this record's mode is {record.mode!r}")
+    ax = axes_or_new(ax, size=(8, 0.9 + 0.55 * max(1, record.distinct_processes)))
+    timeline(record, ax=ax, title=title or f"{len(record.spans)} chunks on {record.distinct_processes} Dask workers")
+    if not record.task_stream:
+        return ax
+    origin = min(span.start for span in record.spans)
+    rows = {}
+    for span in sorted(record.spans, key=lambda span: span.start):
+        rows.setdefault(span.address, len(rows))
+    for task in record.task_stream:
+        if task.address in rows:
+            ax.broken_barh([(task.start - origin, max(task.end - task.start, 1e-6))], (rows[task.address] + 0.2, 0.2),
+                           facecolor="none", edgecolor="black", linewidth=0.8)
+    ax.plot([], [], "s", color=MODE_COLOURS["dask"], alpha=0.35, label="timed inside each task")
+    ax.plot([], [], "s", markerfacecolor="none", markeredgecolor="black", label="Dask's task stream")
+    ax.legend(fontsize="x-small", loc="lower right")
+    return ax
+
+
+def chunk_sweep_chart(points, ax=None):
+    """Speedup over serial against the number of chunks (log scale), from
+    :func:`gillab.experiments.cluster_costs.chunk_sweep`, with the break-even line."""
+    points = list(points)
+    if not points:
+        raise ValueError("no points to draw: run chunk_sweep first")
+    ax = axes_or_new(ax, (5.5, 3.2))
+    counts = [point.chunks for point in points]
+    medians = [point.speedup["median"] for point in points]
+    spread = [[m - p.speedup["min"] for m, p in zip(medians, points, strict=True)],
+              [p.speedup["max"] - m for m, p in zip(medians, points, strict=True)]]
+    ax.errorbar(counts, medians, yerr=spread, fmt="D-", color=MODE_COLOURS["dask"], capsize=3, label="the cluster")
+    ax.axhline(1.0, color="k", linestyle="--", linewidth=1, label="as fast as one loop")
+    ax.set_xscale("log")
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("chunks (tasks) the sum is cut into")
+    ax.set_ylabel("speedup over serial")
+    ax.set_title("Too coarse, just right, too fine")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def layouts_chart(rows, ax=None, title: str = "Two threads in one worker, or two workers?"):
+    """Median speedups of :func:`gillab.experiments.worker_gil.threads_or_workers` rows (objects or the
+    dicts of a recorded result): one group of bars per workload, one bar per layout, ideal 2x."""
+    rows = [row if isinstance(row, dict) else {"workload": row.workload, "layout": row.layout,
+                                                "speedup": row.speedup} for row in rows]
+    if not rows:
+        raise ValueError("no rows to draw: run threads_or_workers first")
+    ax = axes_or_new(ax, (5.5, 3.2))
+    workloads = list(dict.fromkeys(row["workload"] for row in rows))
+    layouts = list(dict.fromkeys(row["layout"] for row in rows))
+    colours = {layout: colour for layout, colour in zip(layouts, ("tab:red", "tab:blue", "tab:green"), strict=False)}
+    width = 0.8 / len(layouts)
+    for index, layout in enumerate(layouts):
+        for position, workload in enumerate(workloads):
+            found = [row for row in rows if row["workload"] == workload and row["layout"] == layout]
+            if found:
+                ax.bar(position + (index - (len(layouts) - 1) / 2) * width, found[0]["speedup"]["median"], width,
+                       color=colours[layout], label=layout if position == 0 else None)
+    ax.axhline(2.0, color="k", linestyle="--", linewidth=1, label="ideal for 2 chunks")
+    ax.axhline(1.0, color="tab:gray", linestyle=":", linewidth=1)
+    ax.set_xticks(range(len(workloads)))
+    ax.set_xticklabels(workloads)
+    ax.set_ylabel("speedup over serial (median)")
+    ax.set_title(title, fontsize="medium")
+    ax.legend(fontsize="x-small", loc="upper left")
+    return ax

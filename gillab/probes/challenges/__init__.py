@@ -12,6 +12,7 @@ One module per challenge, named by its topic; :data:`CHALLENGES` lists them by c
 - :mod:`~gillab.probes.challenges.hashing_threads` (06): threads on work that releases the GIL.
 - :mod:`~gillab.probes.challenges.interpreter_chunks` (06): hand the chunks to an ``InterpreterPoolExecutor``
   (Python 3.13+; elsewhere the check says why it cannot run the answer).
+- :mod:`~gillab.probes.challenges.dask_chunks` (07): hand the chunks to the Dask cluster.
 
 What they share: :mod:`~gillab.probes.challenges.judging` (the :class:`~.judging.Verdict`, the
 :class:`~.judging.Challenge` that looks up the answers and handles stubs and the learner's
@@ -19,7 +20,8 @@ exceptions, and the printed form every check uses), :mod:`~gillab.probes.challen
 attempted yet"), and :mod:`~gillab.probes.challenges.chunk_evidence` (for challenges whose work goes
 through a course function such as ``count_sum``). The instruments themselves are the probes beside
 this folder: :mod:`gillab.probes.chunk_probe`, :mod:`gillab.probes.chat_requests`,
-:mod:`gillab.probes.tripwire`, :mod:`gillab.probes.shared_counter` and :mod:`gillab.probes.interpreter_probe`.
+:mod:`gillab.probes.tripwire`, :mod:`gillab.probes.shared_counter`, :mod:`gillab.probes.interpreter_probe` and
+:mod:`gillab.probes.dask_tasks`.
 
 The rules every check follows:
 
@@ -56,7 +58,7 @@ How to add a challenge (to a chapter, or to a new chapter such as Dask's or subi
    tests/test_probes_challenges.py.
 
 >>> sorted(CHALLENGES)
-['01', '02', '03', '04', '05', '06']
+['01', '02', '03', '04', '05', '06', '07']
 """
 
 __all__ = ["CHALLENGES"]
@@ -69,4 +71,5 @@ CHALLENGES = {
     "04": ("responsive_chat",),
     "05": ("joblib_chunks", "break_even"),
     "06": ("hashing_threads", "interpreter_chunks"),
+    "07": ("dask_chunks",),
 }
