@@ -1,7 +1,7 @@
 """Chapter 07's challenge check (gillab.probes.challenges.dask_chunks) on a cluster started as on real
 machines (the ``dask_cluster`` fixture: ``dask scheduler`` and two ``dask worker`` programs): the
 untouched stub, the worked solution and each typical wrong answer of
-tests/support/dask_challenge_answers.py, typed as a learner would (the source runs as the notebook's
+tests/support/challenge_answers.py, typed as a learner would (the source runs as the notebook's
 ``__main__``, so Dask pickles the learner's functions by value, as in a kernel), each with its own verdict.
 
 Nothing is timed: the verdicts come from what the tasks recorded and from the scheduler's record.
@@ -14,7 +14,7 @@ import io
 
 import pytest
 from joblib import Parallel, delayed, parallel_config
-from support.dask_challenge_answers import CASES, SOLUTION
+from support.challenge_answers import CASES, SOLUTION
 
 from gillab.measure.cluster import connect
 from gillab.measure.runners import run_dask

@@ -126,6 +126,13 @@ _FIXED_TABLE = (
     "(3_000_000, 1.7, 0, 0)])\n"
 )
 
+# chapter 07's stub is also one of its cases: tests/test_probes_dask_chunks.py types it in on a cluster
+_DASK_STUB = _code('''
+    def sum_on_cluster(client, chunks):
+        """Hand each chunk (lo, hi) to the cluster as a task of count_sum; return the total."""
+        raise NotImplementedError("write your answer here")
+''')
+
 CASES: dict[str, list[Case]] = {
     "race_lock": [
         Case(SOLUTION, _code(_RACE_THREADS.format(update="with lock:\n                    counter.value += 1")),
@@ -311,6 +318,44 @@ CASES: dict[str, list[Case]] = {
             def sum_in_interpreters(chunks, n_interpreters):
                 return run_subinterpreters(count_sum, chunks, n_interpreters).result
         """), "NOT YET", ("handed its work to gillab.measure.subinterpreters.run_subinterpreters",)),
+    ],
+    "dask_chunks": [
+        Case("untouched stub", _DASK_STUB, "Not attempted yet", ("still the stub",)),
+        Case(SOLUTION, _code("""
+            def sum_on_cluster(client, chunks):
+                futures = client.map(count_sum, [lo for lo, hi in chunks], [hi for lo, hi in chunks])
+                return sum(client.gather(futures))
+        """), "PASSED", ("workers of the cluster were summing chunks at the same moment", "task stream")),
+        Case("joblib's dask backend", _code("""
+            def sum_on_cluster(client, chunks):
+                with parallel_config(backend="dask"):
+                    return sum(Parallel(n_jobs=2)(delayed(count_sum)(lo, hi) for lo, hi in chunks))
+        """), "PASSED", ("at the same moment",)),
+        Case("submit, then result() one at a time", _code("""
+            def sum_on_cluster(client, chunks):
+                total = 0
+                for lo, hi in chunks:
+                    total += client.submit(count_sum, lo, hi).result()
+                return total
+        """), "NOT YET", ("one after another", "submitted only after the one before had finished")),
+        Case("everything on one worker", _code("""
+            def sum_on_cluster(client, chunks):
+                first = sorted(client.nthreads())[0]
+                futures = [client.submit(count_sum, lo, hi, workers=[first]) for lo, hi in chunks]
+                return sum(client.gather(futures))
+        """), "NOT YET", ("ran on one worker", "workers=")),
+        Case("one task for all the chunks", _code("""
+            def sum_on_cluster(client, chunks):
+                return client.submit(lambda: sum(count_sum(lo, hi) for lo, hi in chunks)).result()
+        """), "NOT YET", ("one task summed all 4 chunks",)),
+        Case("a serial loop in the notebook", _code("""
+            def sum_on_cluster(client, chunks):
+                return sum(count_sum(lo, hi) for lo, hi in chunks)
+        """), "NOT YET", ("in the notebook's own process",)),
+        Case("only the course's runner", _code("""
+            def sum_on_cluster(client, chunks):
+                return run_dask(count_sum, chunks, client=client).result
+        """), "NOT YET", ("handed its work to gillab.measure.runners.run_dask",)),
     ],
 }
 
