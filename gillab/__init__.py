@@ -9,10 +9,12 @@
 - :mod:`gillab.probes`: what check cells import; runs in the learner's kernel.
 - :mod:`gillab.grading`: the instructor's pipeline behind ``gillab grade`` (its sandbox inside); no notebook imports it.
 - :mod:`gillab.bench`: ``gillab bench``, one module per section.
+- :mod:`gillab.classroom`: ``gillab classroom`` and ``make classroom``, the course on a real JupyterHub.
 - ``gillab/references/``: reference results (JSON) shipped with the course.
 - :mod:`gillab.cli`: the ``gillab`` command (parsing and dispatch only); :mod:`gillab.__main__`: ``python -m gillab``.
 - :mod:`gillab.launch`: ``gillab lab``, JupyterLab on the course.
 - :mod:`gillab._validate`: the argument checks every public function shares.
+- :mod:`gillab._unix_socket_kernels`: kernels this package starts itself talk to it over Unix sockets.
 """
 
 __version__ = "0.1.0"

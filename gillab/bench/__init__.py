@@ -15,19 +15,24 @@ draws beside a learner's results. Its sections, each with ``status`` (:data:`SEC
 - ``gil_release`` (:mod:`gillab.bench.scaling`): the same for ``hash_blocks`` (releases the GIL) on threads.
 - ``io`` (:mod:`gillab.bench.fetching`): 32 requests at 200 ms against the local chat API, serial
   against 32 threads.
-- ``joblib_overhead`` and ``break_even_n`` (:mod:`gillab.bench.joblib_overhead`): joblib's cold start and
-  warm call; the smallest sum worth sending to processes.
+- ``joblib_overhead`` (:mod:`gillab.bench.joblib_overhead`) and ``break_even_n``
+  (:mod:`gillab.bench.break_even_search`): joblib's cold start and warm call; the smallest sum worth
+  sending to processes.
 - ``dask`` (:mod:`gillab.bench.dask_speedup`): the sum on a local Dask cluster of 2 worker processes
   against serial (serial about 2 s), 2 joblib processes in the same run, and the cluster's cost per task.
 - ``course_run_s`` (:mod:`gillab.bench.course_run`): every course notebook executed headless.
 - ``autograde`` (:mod:`gillab.bench.grading_section`): the grading pipeline's benchmark, when installed.
 
+Around the sections: :mod:`gillab.bench.bench_command` (the command), :mod:`gillab.bench.bench_settings`
+(the full run's sizes and the quick run's), :mod:`gillab.bench.run` (every section in turn) and
+:mod:`gillab.bench.table` (the printed table).
+
 Every ratio is the median of at least 5 paired repeats, with min and max. ``goals`` holds each goal
 of the benchmark as met, missed, not measured or not judged (:mod:`gillab.bench.goals`); none is an error.
 """
 
+from .bench_settings import FULL, QUICK, BenchSettings, settings_for
 from .run import SECTION_STATUSES, SECTIONS, run_benchmark
-from .settings import FULL, QUICK, BenchSettings, settings_for
 from .table import format_table
 
 __all__ = [

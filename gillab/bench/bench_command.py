@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 from ..show.references import REFERENCE_FOLDER, save_reference
+from .bench_settings import settings_for
 from .run import SECTIONS, run_benchmark
-from .settings import settings_for
 from .table import format_table
 
 __all__ = ["add_parser", "main", "check_arguments", "DEFAULT_OUT"]

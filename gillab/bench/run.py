@@ -13,6 +13,7 @@ from .. import __version__
 from ..machine.doctor import collect_facts
 from ..measure.timing import time_call
 from ..show.references import SCHEMA
+from .bench_settings import BenchSettings
 from .break_even_search import find_break_even
 from .course_run import run_course
 from .dask_speedup import measure_dask
@@ -21,7 +22,6 @@ from .goals import evaluate_goals
 from .grading_section import measure_autograde
 from .joblib_overhead import measure_joblib_overhead, process_workers
 from .scaling import measure_scaling
-from .settings import BenchSettings
 from .subinterpreter_scaling import measure_subinterpreters
 
 __all__ = ["run_benchmark", "SECTIONS", "SECTION_STATUSES"]

@@ -18,7 +18,7 @@ One module per job:
 - :mod:`~gillab.classroom.hub`: start, stop, status, adding students.
 - :mod:`~gillab.classroom.simulated_class`: students submitting at the same moment as their own
   Unix users (the tests and the benchmark).
-- :mod:`~gillab.classroom.benchmark`: ``gillab classroom bench``.
+- :mod:`~gillab.classroom.classroom_benchmark`: ``gillab classroom bench``.
 - :mod:`~gillab.classroom.deploy`: the files in ``deploy/`` for The Littlest JupyterHub and Zero to JupyterHub.
 - :mod:`~gillab.classroom.classroom_command`: the command line.
 

@@ -177,7 +177,7 @@ def _add_students(classroom, args) -> int:
 
 
 def _bench(classroom, args) -> int:
-    from .benchmark import format_benchmark, run_classroom_benchmark
+    from .classroom_benchmark import format_benchmark, run_classroom_benchmark
 
     print(format_benchmark(run_classroom_benchmark(classroom.course_root, students=args.students)))
     return 0

@@ -9,4 +9,7 @@
 - :mod:`~gillab.experiments.process_costs`: starting worker processes, pickling arguments, break-even (05).
 - :mod:`~gillab.experiments.free_threading`: what a thread speedup means on this kernel, GIL on or off (06).
 - :mod:`~gillab.experiments.three_ways`: processes, subinterpreters and free-threaded threads, and what each costs (06).
+- :mod:`~gillab.experiments.cluster_costs`: what handing work to a Dask cluster costs: round trip, data, chunks (07).
+- :mod:`~gillab.experiments.worker_gil`: the GIL inside a Dask worker: 1 worker x 2 threads against 2 x 1 (07).
+- :mod:`~gillab.experiments.cluster_sum`: the sum on a cluster against one loop and joblib, or the recorded result (07).
 """

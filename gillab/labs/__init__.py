@@ -13,6 +13,12 @@ line to show it; ``lab.results`` holds every run). The labs:
   at the switch interval you choose (``sys.setswitchinterval``; yours is restored afterwards).
 - :func:`io_lab`: many requests to the course's local HTTP API, one after another or on threads,
   and how long a UI loop froze.
+
+One module per lab (:mod:`~gillab.labs.speedup_widgets`, :mod:`~gillab.labs.switch_interval_widgets`,
+:mod:`~gillab.labs.io_widgets`) and what they share: :mod:`~gillab.labs.base` (Run button, progress,
+interrupts), :mod:`~gillab.labs.sizes` (the size slider's stops), :mod:`~gillab.labs.tables` (results
+tables), :mod:`~gillab.labs.figures` (figures as PNG) and :mod:`~gillab.labs.speedup_charts` (the
+speedup lab's charts).
 """
 
 from .io_widgets import IoLab, io_lab
