@@ -61,7 +61,7 @@ def test_a_recorded_race_holds_each_trial_and_the_interpreter_and_round_trips_th
     assert all(0 <= lost <= 4_000 for lost in record["lost"]) and record["machine"]["gil_enabled"] == gil_enabled()
     path = save_race_record(record, tmp_path)
     (tmp_path / "broken.json").write_text("{not json")
-    assert recorded_races(tmp_path) == [record] and path.suffix == ".json"
+    assert recorded_races(tmp_path) == [{**record, "file": path.name}] and path.suffix == ".json"
     line = describe_race_record(record)
     assert f"GIL {'ON' if gil_enabled() else 'OFF'}" in line and "in 3 trials" in line
 

@@ -42,7 +42,7 @@ from ..measure.cluster import require_current
 from ..measure.runners import RunRecord, Span, run_dask, run_processes, run_serial
 from ..measure.timing import Timing
 from ..measure.workloads import count_sum
-from ..show.references import REFERENCE_FOLDER
+from ..show.references import REFERENCE_FOLDER, read_recordings
 from .cluster_costs import per_task_cost, round_trip
 
 __all__ = [
@@ -229,17 +229,12 @@ def load_cluster_records(folder=None, gil_enabled: bool | None = None) -> list[d
     """The recorded cluster results in ``folder`` (default: the shipped ones), oldest first; with
     ``gil_enabled`` only those recorded with the GIL on (True) or off (False). Broken files are
     skipped: a chapter must still run."""
-    folder = Path(folder) if folder is not None else CLUSTER_FOLDER
-    found = []
-    for path in sorted(folder.glob("*.json")):
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, ValueError):
-            continue
-        if isinstance(data, dict) and data.get("schema") == SCHEMA and "machine" in data and "timeline" in data:
-            if gil_enabled is None or bool(data["machine"]["gil_enabled"]) == gil_enabled:
-                found.append({**data, "file": path.name})
-    return sorted(found, key=lambda data: data["date"])
+    def keep(data: dict) -> bool:
+        if not isinstance(data.get("machine"), dict) or "timeline" not in data:
+            return False
+        return gil_enabled is None or bool(data["machine"].get("gil_enabled")) == gil_enabled
+
+    return read_recordings(folder if folder is not None else CLUSTER_FOLDER, SCHEMA, keep)
 
 
 def timeline_record(record: dict) -> RunRecord:

@@ -40,7 +40,7 @@ from pathlib import Path
 from .._validate import require_int, require_positive_number
 from ..machine.cpus import cpu_model, effective_cpu_count
 from ..machine.interpreter import free_threaded_build, gil_enabled
-from ..show.references import REFERENCE_FOLDER
+from ..show.references import REFERENCE_FOLDER, read_recordings
 
 __all__ = [
     "Counter", "RaceResult", "add_one", "add_one_with_pause", "count_with_threads", "MAX_PAUSE_S",
@@ -204,15 +204,9 @@ def save_race_record(record: dict, folder: str | Path | None = None) -> Path:
 def recorded_races(folder: str | Path | None = None) -> list[dict]:
     """Every recorded race in ``folder`` (default: the shipped ones), GIL-on runs first; unreadable
     files are skipped, so a chapter still runs."""
-    folder = Path(folder) if folder is not None else RACE_FOLDER
-    records = []
-    for path in sorted(folder.glob("*.json")):
-        try:
-            record = json.loads(path.read_text())
-        except (OSError, ValueError):
-            continue
-        if isinstance(record, dict) and record.get("schema") == RACE_SCHEMA and isinstance(record.get("lost"), list):
-            records.append(record)
+    records = read_recordings(
+        folder if folder is not None else RACE_FOLDER, RACE_SCHEMA, lambda record: isinstance(record.get("lost"), list)
+    )
     return sorted(records, key=lambda record: (not record["machine"]["gil_enabled"], record["date"]))
 
 

@@ -42,6 +42,7 @@ from .._validate import require_int
 from ..machine.interpreter import free_threaded_build, gil_enabled, subinterpreter_support
 from ..machine.procfs import memory_kb
 from ..measure.timing import Timing
+from ..show.references import read_recordings
 
 __all__ = [
     "WAYS", "EXTENSIONS", "PAYLOAD_BYTES", "SCHEMA", "RECORDINGS", "reason_unavailable", "start_seconds",
@@ -318,16 +319,9 @@ def paired_speedups(n: int = SPEEDUP_N, repeats: int = 5) -> dict:
 # --- recordings ---------------------------------------------------------------------------------------
 def load_recordings(folder=None) -> list[dict]:
     """Every recording in ``folder`` (default: the shipped ones), oldest first; broken files skipped."""
-    folder = Path(folder) if folder is not None else RECORDINGS
-    found = []
-    for path in sorted(folder.glob("*.json")):
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, ValueError):
-            continue
-        if isinstance(data, dict) and data.get("schema") == SCHEMA and isinstance(data.get("ways"), dict):
-            found.append({**data, "file": path.name})
-    return sorted(found, key=lambda data: data["date"])
+    return read_recordings(
+        folder if folder is not None else RECORDINGS, SCHEMA, lambda data: isinstance(data.get("ways"), dict)
+    )
 
 
 def record(folder=None, repeats: int = 5, speedup_n: int = SPEEDUP_N) -> Path:

@@ -112,21 +112,7 @@ class ChunkProbe:
             if evidence.wait_for(folder, ("met", "gave-up"), self.wait_s) is None:
                 evidence.touch(folder / "gave-up")
             return
-        deadline = time.monotonic() + self.wait_s
-        while True:
-            try:
-                names = os.listdir(folder)
-            except OSError:
-                return  # the run has ended: do not hold a straggler
-            if "met" in names or "gave-up" in names:
-                return
-            if sum(name.startswith("arrive-") for name in names) >= self.workers:
-                evidence.touch(folder / "met")
-                return
-            if time.monotonic() > deadline:
-                evidence.touch(folder / "gave-up")
-                return
-            time.sleep(evidence.POLL_S)
+        evidence.meet(folder, self.workers, self.wait_s)
 
     def __call__(self, lo, hi):
         pid, thread = os.getpid(), threading.get_native_id()

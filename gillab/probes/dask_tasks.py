@@ -48,6 +48,7 @@ from .._validate import require_int, require_positive_number
 from ..machine.procfs import machine_id
 from ..measure import workloads
 from ..measure.cluster import worker_threads
+from . import chunk_rules
 from ._binding import replaced
 
 __all__ = ["DaskCall", "DaskChunkProbe", "DaskChunkRun", "probe_dask_chunks", "WAIT_S"]
@@ -216,19 +217,7 @@ class DaskChunkRun:
 
     def coverage_problem(self, start: int, stop: int) -> str | None:
         """Why the chunks given to the function do not cover ``[start, stop)`` exactly once, or None."""
-        chunks = sorted((call.lo, call.hi) for call in self.calls if call.hi != call.lo)
-        position = start
-        for lo, hi in chunks:
-            if lo != position:
-                break
-            position = hi
-        else:
-            if position == stop:
-                return None
-        shown = ", ".join(f"({lo}, {hi})" for lo, hi in chunks[:8]) + (", ..." if len(chunks) > 8 else "")
-        return (
-            f"the chunks it gave {self.name} do not cover {start}..{stop - 1} exactly once: they were {shown or 'none'}"
-        )
+        return chunk_rules.coverage_problem(self.calls, self.name, start, stop)
 
 
 def _stories(client, keys) -> dict[str, tuple[float, float | None]]:

@@ -43,6 +43,7 @@ __all__ = [
     "new_probe_folder",
     "touch",
     "wait_for",
+    "meet",
 ]
 
 #: The environment variable naming the folder the grader's witness watches.
@@ -88,4 +89,37 @@ def wait_for(folder: Path, names, timeout_s: float) -> str | None:
         found = next((name for name in names if name in present), None)
         if found is not None or time.monotonic() > deadline:
             return found
+        time.sleep(POLL_S)
+
+
+def meet(folder: Path, workers: int, timeout_s: float) -> None:
+    """Wait in ``folder`` until ``workers`` distinct ``arrive-*`` files are there (then write
+    ``met``), someone wrote ``met`` or ``gave-up``, or ``timeout_s`` passed (then write ``gave-up``,
+    so that a serial program waits once, not at every call). Returns at once when the folder is
+    gone: the run has ended, and a straggler must not be held.
+
+    The caller writes its own ``arrive-<who>`` first; only workers alive at the same time can all
+    arrive before the first of them gives up.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> touch(folder / "arrive-1"); touch(folder / "arrive-2")
+    >>> meet(folder, workers=2, timeout_s=1.0)
+    >>> sorted(os.listdir(folder))
+    ['arrive-1', 'arrive-2', 'met']
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            return
+        if "met" in names or "gave-up" in names:
+            return
+        if sum(name.startswith("arrive-") for name in names) >= workers:
+            touch(folder / "met")
+            return
+        if time.monotonic() > deadline:
+            touch(folder / "gave-up")
+            return
         time.sleep(POLL_S)

@@ -87,21 +87,7 @@ class InterpreterChunkProbe:
     def _rendezvous(self, interpreter: int) -> None:
         folder = Path(self.folder)
         evidence.touch(folder / f"arrive-{interpreter}")
-        deadline = time.monotonic() + self.wait_s
-        while True:
-            try:
-                names = os.listdir(folder)
-            except OSError:
-                return  # the run has ended: do not hold a straggler
-            if "met" in names or "gave-up" in names:
-                return
-            if sum(name.startswith("arrive-") for name in names) >= self.interpreters:
-                evidence.touch(folder / "met")
-                return
-            if time.monotonic() > deadline:
-                evidence.touch(folder / "gave-up")
-                return
-            time.sleep(evidence.POLL_S)
+        evidence.meet(folder, self.interpreters, self.wait_s)
 
     def __call__(self, lo, hi):
         pid, thread, interpreter = os.getpid(), threading.get_native_id(), current_interpreter_id()

@@ -28,6 +28,7 @@ __all__ = [
     "SCHEMA",
     "REFERENCE_FOLDER",
     "load_references",
+    "read_recordings",
     "validate_reference",
     "save_reference",
     "speedup_points",
@@ -54,21 +55,47 @@ def validate_reference(data: dict, source: str = "reference") -> dict:
     return data
 
 
+def read_recordings(folder: str | Path, schema: str, keep=None) -> list[dict]:
+    """Every JSON file in ``folder`` whose ``"schema"`` is ``schema`` and that ``keep(data)`` (if
+    given) accepts, each with a ``"file"`` key naming it, oldest ``"date"`` first.
+
+    The one reader of every kind of recording the course ships (benchmark references, races, the
+    three ways, cluster runs). A file that cannot be read or parsed, or that fails ``keep``, is
+    skipped, not fatal: a chapter must still run.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a.json").write_text('{"schema": "x/1", "date": "2026-12-01"}')
+    >>> _ = (folder / "b.json").write_text('{broken')
+    >>> [data["file"] for data in read_recordings(folder, "x/1")]
+    ['a.json']
+    """
+    found = []
+    for path in sorted(Path(folder).glob("*.json")):
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and data.get("schema") == schema and (keep is None or keep(data)):
+            found.append({**data, "file": path.name})
+    return sorted(found, key=lambda data: str(data.get("date", "")))
+
+
 def load_references(folder: str | Path | None = None) -> list[dict]:
     """Every valid reference file in ``folder`` (default: the shipped ones), oldest first.
 
     A broken file is skipped, not fatal: a chapter must still run. Each result gets a ``"file"``
     key naming where it came from.
     """
-    folder = Path(folder) if folder is not None else REFERENCE_FOLDER
-    results = []
-    for path in sorted(folder.glob("*.json")):
-        try:
-            data = validate_reference(json.loads(path.read_text()), str(path))
-        except ValueError:
-            continue
-        results.append({**data, "file": path.name})
-    return sorted(results, key=lambda data: data["date"])
+    return read_recordings(folder if folder is not None else REFERENCE_FOLDER, SCHEMA, _is_reference)
+
+
+def _is_reference(data: dict) -> bool:
+    try:
+        validate_reference(data)
+    except ValueError:
+        return False
+    return True
 
 
 def save_reference(result: dict, folder: str | Path | None = None, name: str | None = None) -> Path:
