@@ -18,9 +18,9 @@ import pytest
 from support.browser import (
     PAGE_TIMEOUT_MS,
     JupyterServer,
+    browser_context,
     cell_errors,
     copy_notebooks,
-    launch_browser,
     open_notebook,
     require_chromium,
     run_all_cells,
@@ -63,15 +63,9 @@ def served(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(served):
-    from playwright.sync_api import sync_playwright
-
     _, _, work = served
-    with sync_playwright() as playwright:
-        context = launch_browser(playwright, work / "profile")
-        try:
-            yield context
-        finally:
-            context.close()
+    with browser_context(work / "profile") as context:
+        yield context
 
 
 def newest(lab, column):

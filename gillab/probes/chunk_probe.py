@@ -191,12 +191,6 @@ def probe_chunks(namespace: dict, kind: str, workers: int, function=workloads.co
         with replaced(namespace, function, probe):
             yield run
     finally:
-        names = os.listdir(folder)
-        run.met = "met" in names
-        calls = []
-        for record in sorted(folder.glob("call-*.json")):
-            with contextlib.suppress(OSError, ValueError, TypeError):
-                calls.append(Call(**json.loads(record.read_text())))
-        run.calls = sorted(calls, key=lambda call: call.start)
+        run.met, run.calls = evidence.read_calls(folder, Call)
         if witness is None:
             shutil.rmtree(folder, ignore_errors=True)  # a witness's folder is the witness's to remove

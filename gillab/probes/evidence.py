@@ -29,6 +29,7 @@ True
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
 import time
@@ -44,6 +45,7 @@ __all__ = [
     "touch",
     "wait_for",
     "meet",
+    "read_calls",
 ]
 
 #: The environment variable naming the folder the grader's witness watches.
@@ -123,3 +125,26 @@ def meet(folder: Path, workers: int, timeout_s: float) -> None:
             touch(folder / "gave-up")
             return
         time.sleep(POLL_S)
+
+
+def read_calls(folder: Path, make) -> tuple[bool, list]:
+    """What a probe's folder holds at the end of a run: whether its rendezvous was ``met``, and
+    each ``call-*.json`` record made into ``make(**fields)``, in order of their ``start``. A record
+    that is half written or not what ``make`` takes is skipped (a worker may have been stopped
+    mid-write); the grader's witness judges from /proc what the records alone cannot prove.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "call-2.json").write_text('{"start": 2}')
+    >>> _ = (folder / "call-1.json").write_text('{"start": 1}')
+    >>> _ = (folder / "call-3.json").write_text('{"sta')
+    >>> from types import SimpleNamespace
+    >>> read_calls(folder, SimpleNamespace)
+    (False, [namespace(start=1), namespace(start=2)])
+    """
+    met = "met" in os.listdir(folder)
+    calls = []
+    for record in sorted(folder.glob("call-*.json")):
+        with contextlib.suppress(OSError, ValueError, TypeError):
+            calls.append(make(**json.loads(record.read_text())))
+    return met, sorted(calls, key=lambda call: call.start)

@@ -157,11 +157,5 @@ def probe_interpreter_chunks(namespace: dict, interpreters: int, function=worklo
         with replaced(namespace, function, probe):
             yield run
     finally:
-        names = os.listdir(folder)
-        run.met = "met" in names
-        calls = []
-        for record in sorted(folder.glob("call-*.json")):
-            with contextlib.suppress(OSError, ValueError, TypeError):
-                calls.append(InterpreterCall(**json.loads(record.read_text())))
-        run.calls = sorted(calls, key=lambda call: call.start)
+        run.met, run.calls = evidence.read_calls(folder, InterpreterCall)
         shutil.rmtree(folder, ignore_errors=True)

@@ -14,6 +14,7 @@ Everything waits with generous, stated timeouts: these tests share two cores wit
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -187,6 +188,20 @@ def launch_browser(playwright, profile: Path):
     )
     context.set_default_timeout(PAGE_TIMEOUT_MS)
     return context
+
+
+@contextlib.contextmanager
+def browser_context(profile: Path):
+    """Playwright started, and :func:`launch_browser`'s context for the duration, closed afterwards
+    (a module fixture's body: ``with browser_context(work / "profile") as context: yield context``)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = launch_browser(playwright, profile)
+        try:
+            yield context
+        finally:
+            context.close()
 
 
 def open_notebook(context, server: JupyterServer, path: str, ui: str):
