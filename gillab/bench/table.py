@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..machine.cpus import one_cpu_note
 from ..show.text import format_seconds, format_summary, format_value
 
-__all__ = ["format_table"]
+__all__ = ["format_table", "format_goals"]
 
 
 def _not_run(name: str, section: dict) -> list[str] | None:
@@ -153,8 +153,7 @@ _SECTIONS = [
 ]
 
 
-def format_table(result: dict) -> str:
-    """Every section of a benchmark ``result`` and its goals, as lines of text."""
+def _header(result: dict) -> list[str]:
     machine = result["machine"]
     lines = [
         f"GIL Lab benchmark, {result['settings']['name']} run, {result['date'][:19]} UTC, "
@@ -167,6 +166,12 @@ def format_table(result: dict) -> str:
     note = one_cpu_note(machine["effective_cpus"])
     if note:
         lines.append(note)
+    return lines
+
+
+def format_table(result: dict) -> str:
+    """Every section of a benchmark ``result`` and its goals, as lines of text."""
+    lines = _header(result)
     for name, formatter in _SECTIONS:
         section = result.get(name)
         if section is None:
@@ -176,3 +181,9 @@ def format_table(result: dict) -> str:
     lines.append("")
     lines += _goals(result["goals"])
     return "\n".join(lines)
+
+
+def format_goals(result: dict) -> str:
+    """The short form of a benchmark ``result``: which run on which machine, and each goal with what
+    was measured (the README shows the shipped references this way)."""
+    return "\n".join(_header(result) + [""] + _goals(result["goals"]))
