@@ -17,9 +17,14 @@ from pathlib import Path
 import pytest
 from support.classroom import classroom_for_test, home, require_classroom
 from support.paths import REPO, free_port
+from support.skips import import_server_side
 
 from gillab.classroom import accounts
 from gillab.machine import procfs
+
+# the command reads the course's nbgrader configuration, which imports nbgrader: the classroom runs
+# from the course's .venv (make classroom), never from the free-threaded venv that has no nbgrader
+import_server_side("nbgrader")
 
 pytestmark = pytest.mark.slow
 

@@ -200,6 +200,16 @@ def test_a_local_cluster_s_workers_are_gone_after_close(tmp_path):
     wait_until(lambda: not left_running(workers), 20, "the local workers to stop")
 
 
+def test_a_local_cluster_samples_its_workers_only_where_the_gil_keeps_the_profiler_safe():
+    import dask
+
+    from gillab.machine.interpreter import free_threaded_build
+
+    with connect(n_workers=1) as connection:
+        profiling = connection.client.run(lambda: dask.config.get("distributed.worker.profile.enabled"))
+    assert list(profiling.values()) == [not free_threaded_build()]
+
+
 @pytest.mark.parametrize("how", ["the chapter's last cell", "a kernel shutdown"])
 def test_no_worker_outlives_the_notebook_that_started_a_local_cluster(tmp_path, how):
     kernel = LiveKernel(cwd=tmp_path)

@@ -37,6 +37,7 @@ import threading
 import time
 
 from .._validate import require_int, require_positive_number
+from ..machine.interpreter import free_threaded_build
 
 __all__ = [
     "ClusterConnection", "SchedulerUnreachable", "NoWorkers", "connect", "check_scheduler", "normalise_address",
@@ -270,6 +271,12 @@ def _start_local(n_workers: int, threads_per_worker: int):
     # own, removed on close. With no worker left, tasks fail after a while instead of waiting forever.
     # (the scheduler has a scratch folder too: temporary-directory puts it in ours)
     settings = {"distributed.scheduler.no-workers-timeout": f"{NO_WORKERS_S:g}s", "temporary-directory": folder}
+    if free_threaded_build():
+        # distributed's sampling profiler reads the frames of a worker's running threads; with no
+        # GIL that read races the thread itself: on 3.13t (distributed 2026.8.0) we saw it fail
+        # ("'dict' object has no attribute 'co_filename'" in distributed.profile) in a run whose
+        # tasks then never finished. Nothing in the course reads the profile, so it is off there.
+        settings["distributed.worker.profile.enabled"] = False
     with dask.config.set(settings):
         cluster = LocalCluster(
             n_workers=n_workers,

@@ -51,11 +51,13 @@ from ..measure.cluster import worker_threads
 from . import chunk_rules
 from ._binding import replaced
 
-__all__ = ["DaskCall", "DaskChunkProbe", "DaskChunkRun", "probe_dask_chunks", "WAIT_S"]
+__all__ = ["DaskCall", "DaskChunkProbe", "DaskChunkRun", "probe_dask_chunks", "WAIT_S", "LOCK_WAIT_S"]
 
 #: How long the first call in a worker waits for the others at the rendezvous. The chapter's
 #: workers are running already, so a parallel run meets it in a few scheduler round trips.
 WAIT_S = 5.0
+#: How long a task waits for the lock around the check's record on the scheduler.
+LOCK_WAIT_S = 30.0
 _POLL_S = 0.02
 _originals: dict[tuple[str, str], object] = {}
 
@@ -116,11 +118,21 @@ class DaskChunkProbe:
     def _update(self, change):
         from distributed import Lock, Variable
 
-        with Lock(f"{self.run_id}-lock"):
+        lock = Lock(f"{self.run_id}-lock")
+        # bounded like every other wait here: a lock never released (its holder's worker lost) must
+        # fail this task with a reason, not hold it, and with it the learner's gather, forever
+        if not lock.acquire(timeout=LOCK_WAIT_S):
+            raise RuntimeError(
+                f"the check's record on the scheduler stayed locked for {LOCK_WAIT_S:g} s: run the check again "
+                "(if it happens again, restart the cluster: cluster.close(), then connect())"
+            )
+        try:
             variable = Variable(self.run_id)
             state = _thawed(variable.get(timeout=10))
             state = change(state)
             variable.set(state)
+        finally:
+            lock.release()
         return state
 
     def _rendezvous(self, address: str) -> None:

@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import sysconfig
 import time
 from pathlib import Path
 
@@ -50,6 +51,10 @@ class CommandLineCluster:
         self.n_workers, self.threads, self.nanny = workers, threads, nanny
         # the scheduler keeps a scratch folder in the temporary directory: ours, removed in stop()
         self.env = {**os.environ, "DASK_TEMPORARY_DIRECTORY": str(self.folder), **(env or {})}
+        if sysconfig.get_config_var("Py_GIL_DISABLED"):
+            # as gillab.measure.cluster does for its local clusters: distributed's profiler races
+            # the threads it samples on a free-threaded build
+            self.env.setdefault("DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED", "False")
         self.log = open(self.folder / "dask.log", "w")  # closed in stop()
         self.scheduler = None
         self.workers: list[subprocess.Popen] = []
