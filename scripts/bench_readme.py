@@ -106,7 +106,9 @@ def _break_even(reference: dict) -> str:
     section = _section(reference, "break_even_n")
     if section is None:
         return _why_not(reference, "break_even_n")
-    return MISSING if section["n"] is None else f"{section['n']:,}"
+    if section["n"] is None:
+        return f"not reached up to a serial run of {format_seconds(section['max_serial_s'])}"
+    return f"{section['n']:,}"
 
 
 def _dask(reference: dict) -> str:
