@@ -52,7 +52,13 @@ def _judge(namespace: dict) -> Verdict:
             lock = WatchedLock(gather=n_threads)
             counter = SharedCounter(lock)
             call = f"count_safely(counter, lock, {n_threads}, {increments})"
+            before = set(threading.enumerate())
             call_answer(call, count_safely, counter, lock, n_threads, increments)
+            # threads the call started and left running: without a GIL they may not have touched
+            # the counter yet when it returns, so they are counted here, not from the counter
+            # (daemon threads a library starts meanwhile are not the learner's, unless they counted)
+            left_running = [thread for thread in threading.enumerate() if thread not in before
+                            and (not thread.daemon or thread.native_id in counter.threads())]
             if any(tripwire.counts.values()):
                 return not_yet(
                     f"{call} handed its work to gillab.experiments.race.count_with_threads, which counts on a "
@@ -60,7 +66,7 @@ def _judge(namespace: dict) -> Verdict:
                     "write the threads yourself: each adds one to the counter it is given, "
                     "holding the lock it is given",
                 )
-            problem = _problem(call, counter, lock, n_threads, increments, caller)
+            problem = _problem(call, counter, lock, n_threads, increments, caller, left_running)
             if problem is not None:
                 return problem if trial == 1 else not_yet(
                     problem.happened, problem.change, f"(trial {trial} of {len(TRIALS)}: {call})", *problem.facts
@@ -74,10 +80,16 @@ def _judge(namespace: dict) -> Verdict:
     )
 
 
-def _problem(call, counter, lock, n_threads, increments, caller) -> Verdict | None:
-    """What is wrong with one call's record, or None."""
+def _problem(call, counter, lock, n_threads, increments, caller, left_running=()) -> Verdict | None:
+    """What is wrong with one call's record (``left_running``: threads the call started that were
+    still alive when it returned), or None."""
     touches = counter.touches()
     expected = n_threads * increments
+    if left_running:
+        return not_yet(
+            f"{call} returned while {len(left_running)} of its threads were still updating the counter",
+            "join every thread before count_safely returns",
+        )
     if not touches:
         return not_yet(
             f"{call} never read or wrote counter.value (it is {counter.final})",
