@@ -7,7 +7,7 @@ README's block between the ``binder-links`` markers:
 
     python3 scripts/binder_links.py --write
 
-``--check`` exits 1 when the README's block is not what this script generates (tests/test_binder.py
+``--check`` exits 1 when the README's block is not what this script generates (tests/test_project_binder.py
 checks the same).
 """
 

@@ -5,7 +5,7 @@
 set -euo pipefail
 python=${1:-python3}
 venv=${2:-.venv}
-min_major=3 min_minor=10   # keep equal to requires-python in pyproject.toml (tests/test_pins.py checks)
+min_major=3 min_minor=10   # keep equal to requires-python in pyproject.toml (tests/test_project_pins.py checks)
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }

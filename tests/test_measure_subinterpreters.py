@@ -4,7 +4,7 @@ native thread, when), and every kind of bad input, each with its own message and
 Nothing here asserts a speed. That the chunks ran at the same moment in different interpreters is
 proven by the interpreter probe's rendezvous (each call waits until the other interpreter is inside
 too) and by the spans' overlapping intervals; that they could compute in parallel, by the own-GIL
-probe (tests/test_probes_own_gil.py). These tests need Python 3.13+ (`make test-gil`, `make test-ft`);
+probe (tests/test_probes_subinterpreters.py). These tests need Python 3.13+ (`make test-gil`, `make test-ft`);
 on the course's .venv (3.11) they skip, and the ones at the end check what a Python without
 subinterpreters says instead.
 """

@@ -81,3 +81,29 @@ def test_the_roles_that_make_numbers_do_not_import_the_roles_that_use_them(role)
                 if from_parent and target in USER_ROLES:
                     offending.append(f"{path.relative_to(REPO)}:{node.lineno} imports {name}")
     assert not offending
+
+
+#: The files a reader follows from prose: a path named there must still be there after a move.
+NAMED_FILE = re.compile(
+    r"\b(?:tests|gillab|scripts|grader|course|solutions|docs)/[\w./-]+\.(?:py|ipynb|json|md|png|sh)\b"
+)
+#: Where such names appear: the README, the docs, the scripts and the package. The tests too, for
+#: the test files they point to (their course/ names are notebooks they write into a scratch folder).
+NAMING_FILES = [REPO / "README.md", REPO / "Makefile", *sorted((REPO / "docs").rglob("*.md")),
+                *sorted((REPO / "scripts").glob("*")), *sorted(PACKAGE.rglob("*.py"))]
+TEST_FILES = sorted((REPO / "tests").glob("*.py"))
+
+
+def _named_files(path: Path) -> set[str]:
+    names = set(NAMED_FILE.findall(path.read_text(errors="replace")))
+    return {name for name in names if name.startswith("tests/")} if path in TEST_FILES else names
+
+
+def test_every_file_the_readme_docs_and_code_name_exists():
+    missing = sorted({
+        f"{path.relative_to(REPO)} names {name}"
+        for path in NAMING_FILES + TEST_FILES if path.is_file()
+        for name in _named_files(path)
+        if not (REPO / name).exists()
+    })
+    assert not missing, "files named in prose that are not there (moved or renamed?):\n" + "\n".join(missing)
