@@ -2,7 +2,8 @@
 
 :func:`autograde_benchmark` makes a throw-away course with the assignment's source, releases it,
 fills ``submissions`` correct submissions from the solution, and then, in each repeat, grades a
-fresh copy three ways, in a rotating order so that drift in the machine's load spreads evenly:
+fresh copy three ways, in an order that changes from repeat to repeat (:func:`_order`) so that
+drift in the machine's load spreads evenly:
 
 - ``nbgrader``: ``nbgrader autograde ASSIGNMENT`` (one process, one submission after another);
 - ``sandboxed``: ``gillab grade autograde ASSIGNMENT --jobs 2`` (sandbox, witness and tamper scan);
@@ -43,6 +44,20 @@ _LABELS = {
     "sandboxed": "gillab grade autograde",
     "unsandboxed": "gillab grade autograde --no-sandbox --without-witness",
 }
+
+
+def _order(repeat: int) -> tuple[str, ...]:
+    """The order of the three runs in repeat ``repeat``: the sandboxed and unsandboxed runs always
+    one right after the other (their ratio is the cost of the sandbox and the checks, and a drift
+    in this machine's speed over minutes must not fall between them), which of the two goes first
+    alternating, and plain nbgrader before them in one repeat, after them in the next.
+
+    >>> [_order(repeat) for repeat in range(4)]  # doctest: +NORMALIZE_WHITESPACE
+    [('nbgrader', 'sandboxed', 'unsandboxed'), ('unsandboxed', 'sandboxed', 'nbgrader'),
+     ('nbgrader', 'unsandboxed', 'sandboxed'), ('sandboxed', 'unsandboxed', 'nbgrader')]
+    """
+    pair = ("sandboxed", "unsandboxed") if repeat % 4 in (0, 3) else ("unsandboxed", "sandboxed")
+    return ("nbgrader", *pair) if repeat % 2 == 0 else (*pair, "nbgrader")
 
 
 def _machine() -> dict:
@@ -174,7 +189,7 @@ def autograde_benchmark(
         workspace = Path(scratch)
         template = _template(workspace, assignment, source, config, submissions)
         for repeat in range(repeats):
-            order = _MODES[repeat % 3 :] + _MODES[: repeat % 3]
+            order = _order(repeat)
             for mode in order:
                 if on_progress is not None:
                     done = repeat * len(_MODES) + order.index(mode)

@@ -206,13 +206,15 @@ class Witness:
     # --- watching the folder ---------------------------------------------------------------
     def _poll(self, final: bool = False) -> None:
         try:
-            entries = sorted(os.scandir(self.folder), key=lambda entry: entry.stat().st_ctime_ns)
+            # earlier cells' folders stay: stat only the new ones (this runs every _POLL_S)
+            new = [entry for entry in os.scandir(self.folder) if entry.name not in self._seen]
+            new.sort(key=lambda entry: entry.stat().st_ctime_ns)
         except OSError:
             return
-        for entry in entries:
-            if entry.name in self._seen or not entry.is_dir(follow_symlinks=False):
-                continue
+        for entry in new:
             self._seen.add(entry.name)
+            if not entry.is_dir(follow_symlinks=False):
+                continue
             if entry.name.startswith("chunks-"):
                 specs = self._specs["chunks"]
                 spec = specs[len(self._chunks)] if len(self._chunks) < len(specs) else None
