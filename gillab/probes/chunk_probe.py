@@ -49,10 +49,9 @@ import time
 import uuid
 from pathlib import Path
 
-from .._validate import require_int, require_positive_number
 from ..measure import workloads
 from . import evidence
-from ._binding import replaced
+from ._binding import checked_arguments, replaced
 from .chunk_rules import KINDS, Call, chunk_verdict, coverage_problem, most_at_once
 from .verdicts import GradingFailure
 
@@ -174,12 +173,8 @@ def probe_chunks(namespace: dict, kind: str, workers: int, function=workloads.co
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
-    if not isinstance(namespace, dict):
-        raise TypeError(f"namespace must be a dict such as globals(), got {type(namespace).__name__}")
-    workers = require_int("workers", workers, minimum=1, maximum=64)
-    wait_s = require_positive_number("wait_s", WAIT_S[kind] if wait_s is None else wait_s, maximum=60)
-    if not callable(function) or isinstance(function, ChunkProbe):
-        raise TypeError(f"function must be a course function such as count_sum, got {function!r}")
+    workers, wait_s = checked_arguments(namespace, "workers", workers, WAIT_S[kind] if wait_s is None else wait_s,
+                                        function, ChunkProbe)
     _originals[(function.__module__, function.__name__)] = function
     witness = evidence.witness_folder()
     folder = evidence.new_probe_folder("chunks", witness)

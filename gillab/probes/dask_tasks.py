@@ -44,12 +44,11 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from .._validate import require_int, require_positive_number
 from ..machine.procfs import machine_id
 from ..measure import workloads
 from ..measure.cluster import worker_threads
-from . import chunk_rules
-from ._binding import replaced
+from . import chunk_rules, evidence
+from ._binding import checked_arguments, replaced
 
 __all__ = ["DaskCall", "DaskChunkProbe", "DaskChunkRun", "probe_dask_chunks", "WAIT_S", "LOCK_WAIT_S"]
 
@@ -246,6 +245,10 @@ def _stories(client, keys) -> dict[str, tuple[float, float | None]]:
     return {key: (times[0], times[1]) for key, times in found.items() if times[0] is not None}
 
 
+def _by_chunk(call) -> tuple[int, int]:
+    return call.lo, call.hi
+
+
 @contextlib.contextmanager
 def probe_dask_chunks(namespace: dict, client, workers: int, function=workloads.count_sum, wait_s: float = WAIT_S):
     """Replace ``function`` by a :class:`DaskChunkProbe` in ``namespace`` (a notebook's ``globals()``)
@@ -253,12 +256,7 @@ def probe_dask_chunks(namespace: dict, client, workers: int, function=workloads.
     ends. ``client`` is the chapter's ``distributed.Client`` (None: only calls outside a cluster can
     be recorded); the rendezvous waits for ``workers`` distinct workers, at most ``wait_s`` seconds.
     """
-    if not isinstance(namespace, dict):
-        raise TypeError(f"namespace must be a dict such as globals(), got {type(namespace).__name__}")
-    workers = require_int("workers", workers, minimum=1, maximum=64)
-    wait_s = require_positive_number("wait_s", wait_s, maximum=60)
-    if not callable(function) or isinstance(function, DaskChunkProbe):
-        raise TypeError(f"function must be a course function such as count_sum, got {function!r}")
+    workers, wait_s = checked_arguments(namespace, "workers", workers, wait_s, function, DaskChunkProbe)
     _originals[(function.__module__, function.__name__)] = function
     run_id = f"gillab-check-{uuid.uuid4().hex}"
     folder = Path(tempfile.mkdtemp(prefix="gillab-dask-probe-"))
@@ -275,16 +273,15 @@ def probe_dask_chunks(namespace: dict, client, workers: int, function=workloads.
         with replaced(namespace, function, probe):
             yield run
     finally:
-        calls = []
-        for path in sorted(folder.glob("call-*.json")):
-            with contextlib.suppress(OSError, ValueError):
-                calls.append(DaskCall(**json.loads(path.read_text())))
+        # calls made in this kernel, outside the cluster, kept their records in the folder; the
+        # rendezvous is the scheduler's (below), not the folder's
+        _, calls = evidence.read_calls(folder, DaskCall, order=_by_chunk)
         shutil.rmtree(folder, ignore_errors=True)
         if variable is not None:
             state = _thawed(variable.get(timeout=10))
             variable.delete()
             run.met = state["outcome"] == "met"
             calls += [DaskCall(**call) for call in state["calls"]]
-        run.calls = sorted(calls, key=lambda call: (call.lo, call.hi))
+        run.calls = sorted(calls, key=_by_chunk)
         if variable is not None:
             run.stories = _stories(client, run.keys())

@@ -127,9 +127,10 @@ def meet(folder: Path, workers: int, timeout_s: float) -> None:
         time.sleep(POLL_S)
 
 
-def read_calls(folder: Path, make) -> tuple[bool, list]:
+def read_calls(folder: Path, make, order=lambda call: call.start) -> tuple[bool, list]:
     """What a probe's folder holds at the end of a run: whether its rendezvous was ``met``, and
-    each ``call-*.json`` record made into ``make(**fields)``, in order of their ``start``. A record
+    each ``call-*.json`` record made into ``make(**fields)``, sorted by ``order`` (by default their
+    ``start``). A record
     that is half written or not what ``make`` takes is skipped (a worker may have been stopped
     mid-write); the grader's witness judges from /proc what the records alone cannot prove.
 
@@ -147,4 +148,4 @@ def read_calls(folder: Path, make) -> tuple[bool, list]:
     for record in sorted(folder.glob("call-*.json")):
         with contextlib.suppress(OSError, ValueError, TypeError):
             calls.append(make(**json.loads(record.read_text())))
-    return met, sorted(calls, key=lambda call: call.start)
+    return met, sorted(calls, key=order)

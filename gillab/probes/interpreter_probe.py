@@ -31,11 +31,10 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from .._validate import require_int, require_positive_number
 from ..machine.interpreter import current_interpreter_id
 from ..measure import workloads
 from . import evidence
-from ._binding import replaced
+from ._binding import checked_arguments, replaced
 from .chunk_rules import coverage_problem, most_at_once
 
 __all__ = ["InterpreterCall", "InterpreterChunkProbe", "InterpreterChunkRun", "probe_interpreter_chunks", "WAIT_S"]
@@ -141,12 +140,8 @@ def probe_interpreter_chunks(namespace: dict, interpreters: int, function=worklo
     ``globals()``) and in its module for the length of the ``with`` block; yield an
     :class:`InterpreterChunkRun`, whose ``calls`` and ``met`` are filled in when the block ends.
     ``interpreters`` is how many interpreters must be inside at once; ``wait_s`` bounds the wait."""
-    if not isinstance(namespace, dict):
-        raise TypeError(f"namespace must be a dict such as globals(), got {type(namespace).__name__}")
-    interpreters = require_int("interpreters", interpreters, minimum=1, maximum=64)
-    wait_s = require_positive_number("wait_s", wait_s, maximum=60)
-    if not callable(function) or isinstance(function, InterpreterChunkProbe):
-        raise TypeError(f"function must be a course function such as count_sum, got {function!r}")
+    interpreters, wait_s = checked_arguments(namespace, "interpreters", interpreters, wait_s, function,
+                                             InterpreterChunkProbe)
     _originals[(function.__module__, function.__name__)] = function
     folder = Path(evidence.new_probe_folder("chunks"))
     caller = (os.getpid(), current_interpreter_id(), threading.get_native_id())
