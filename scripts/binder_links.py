@@ -13,10 +13,12 @@ checks the same).
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 from urllib.parse import quote
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import readme_blocks  # noqa: E402 (the helper beside this script, found through the path above)
 
 #: GitHub "owner/name" of the course's public repository. A placeholder until it is published.
 REPOSITORY = "OWNER/gil-lab"
@@ -68,33 +70,10 @@ def readme_block(repository: str = REPOSITORY) -> str:
     return "\n".join(lines)
 
 
-def replace_block(text: str, block: str) -> str:
-    """``text`` with the part between the markers replaced by ``block``; ValueError without markers."""
-    start, end = text.find(BEGIN), text.find(END)
-    if start < 0 or end < start:
-        raise ValueError(f"the README has no Binder block: add the lines {BEGIN!r} and {END!r} where it belongs")
-    return text[:start] + block + text[end + len(END) :]
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    action = parser.add_mutually_exclusive_group(required=True)
-    action.add_argument("--write", action="store_true", help="rewrite the README's Binder block")
-    action.add_argument("--check", action="store_true", help="exit 1 when the README's block is out of date")
-    args = parser.parse_args(argv)
-    text = README.read_text()
-    wanted = replace_block(text, readme_block())
-    if args.check:
-        if wanted != text:
-            print(
-                "README.md: the Binder links are out of date; run python3 scripts/binder_links.py --write",
-                file=sys.stderr,
-            )
-            return 1
-        return 0
-    README.write_text(wanted)
-    print(f"README.md: Binder links written for {REPOSITORY}")
-    return 0
+    """``--write`` rewrites the README's Binder block, ``--check`` exits 1 when it is out of date."""
+    return readme_blocks.main(__doc__.split("\n\n")[0], [(BEGIN, END, readme_block)],
+                              "python3 scripts/binder_links.py --write", argv, README)
 
 
 if __name__ == "__main__":

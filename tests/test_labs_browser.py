@@ -152,3 +152,27 @@ def exercise_lab(page, lab, stem, ui):
 
     docs_copy = DOCS / f"lab-{name}.png" if ui == "lab" and os.environ.get("GILLAB_DOCS_SCREENSHOTS") == "1" else None
     screenshot(lab, f"{stem}-{ui}-{name}", also=docs_copy)
+    if docs_copy is not None:
+        record_screenshot(name)
+
+
+def record_screenshot(name: str) -> None:
+    """Note in ``docs/lab-screenshots.json`` where and when the docs' screenshot of lab ``name`` was
+    taken: the README's sentence about the screenshots is generated from it (scripts/screenshots_readme.py)."""
+    import datetime
+    import json
+
+    import jupyterlab
+
+    from gillab.machine.doctor import collect_facts
+
+    facts = collect_facts()
+    record = DOCS / "lab-screenshots.json"
+    data = json.loads(record.read_text()) if record.exists() else {}
+    data["jupyterlab"] = jupyterlab.__version__
+    data["machine"] = {key: facts[key] for key in ("python_version", "build", "effective_cpus", "cpu_model")}
+    data.setdefault("labs", {})[name] = {
+        "taken": datetime.datetime.now(datetime.timezone.utc).date().isoformat(),
+        "load_average": round(os.getloadavg()[0], 2),
+    }
+    record.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")

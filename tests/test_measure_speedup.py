@@ -21,14 +21,6 @@ def test_rows_have_the_serial_baseline_first_and_the_same_total_everywhere():
     assert progress[-1][0] == progress[-1][1] == len(progress) - 1
 
 
-def test_the_paired_runs_alternate_which_side_goes_first():
-    labels = []
-    measure_speedups(n=20_000, configs=[("threads", 2)], repeats=4, on_progress=lambda *p: labels.append(p[2]))
-    # a warm-up and a serial run, a threads warm-up, then four pairs, then "done"
-    pairs = labels[3:-1]
-    assert pairs == ["serial x1", "threads x2", "threads x2", "serial x1"] * 2
-
-
 def test_a_serial_only_experiment_repeats_the_serial_run():
     rows = measure_speedups(hash_blocks, n=3, configs=[("serial", 1)], repeats=3)
     assert len(rows) == 1 and rows[0]["seconds"]["repeats"] == 3

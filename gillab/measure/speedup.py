@@ -1,9 +1,8 @@
 """Speedup experiments: the same sum run serially and in parallel, side by side, repeated.
 
-Each parallel configuration is timed in pairs with a serial run (serial, parallel, then
-parallel, serial, and so on, alternating which side goes first), so every speedup is a ratio of
-two runs made moments apart on the same machine state, and noise from the rest of the machine
-hits both sides. The median, min and max of those
+Each parallel configuration is timed in pairs with a serial run (serial, parallel, serial,
+parallel, ...), so every speedup is a ratio of two runs made moments apart on the same machine
+state, and noise from the rest of the machine hits both sides. The median, min and max of those
 ratios are reported. One untimed warm-up per configuration absorbs one-off costs such as starting
 joblib's workers (or resizing them when the worker count changes).
 
@@ -87,13 +86,9 @@ def measure_speedups(
         for _ in range(warmup):
             run(mode, workers)
         seconds, ratios, record = [], [], None
-        for index in range(repeats):
-            # serial first in one pair, parallel first in the next: a machine whose speed drifts
-            # during a press (a VM's CPU, a laptop warming up) then favours neither side
-            if index % 2 == 0:
-                serial, record = run("serial", 1), run(mode, workers)
-            else:
-                record, serial = run(mode, workers), run("serial", 1)
+        for _ in range(repeats):
+            serial = run("serial", 1)
+            record = run(mode, workers)
             serial_samples.append(serial.wall_s)
             seconds.append(record.wall_s)
             ratios.append(serial.wall_s / record.wall_s if record.wall_s > 0 else float("inf"))
