@@ -48,6 +48,14 @@ def test_serial_requests_never_overlap(api):
     assert api.max_in_flight() == 1
 
 
+def test_a_client_that_has_its_answer_finds_its_request_already_in_the_log(api):
+    # the checks read the log the moment the learner's function returns: an entry written after
+    # the answer went out would be missing now and then
+    for item in range(300):
+        get_json(api.url(f"/items/{item}"))
+        assert len(api.requests) == item + 1, f"request {item} answered but not yet in the server's log"
+
+
 def test_latency_per_request_is_honoured(api):
     get_json(api.url("/items/1?latency=0.2"))
     (entry,) = api.requests

@@ -232,8 +232,11 @@ class ChatServer:
                     status, body = 500, {"error": "internal server error (injected)"}
                 payload = json.dumps(body).encode()
                 # departure is taken before the first byte goes out, so a client's next request
-                # can never seem to arrive before this one left
+                # can never seem to arrive before this one left; and the entry is logged before the
+                # answer is sent, so a client that has its answer finds its request in the log
                 departure = time.perf_counter()
+                with server._lock:
+                    server._log.append(RequestLog(split.path, status, threading.get_ident(), arrival, departure))
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")
@@ -242,10 +245,6 @@ class ChatServer:
                     self.wfile.write(payload)
                 except OSError:
                     pass  # the client gave up (its timeout): nothing left to tell it
-                with server._lock:
-                    server._log.append(
-                        RequestLog(split.path, status, threading.get_ident(), arrival, departure)
-                    )
 
             def log_message(self, *args):  # keep the notebook's output clean
                 pass
